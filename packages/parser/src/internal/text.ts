@@ -1,0 +1,71 @@
+// Byte ⇄ string helpers. The header section is decoded one char per byte ("binary"), so string
+// offsets are byte offsets; values with octets ≥ 0x80 are decoded again as UTF-8 when read.
+
+interface NodeBufferProto {
+  latin1Slice(this: Uint8Array, start: number, end: number): string;
+  utf8Slice(this: Uint8Array, start: number, end: number): string;
+}
+
+// A platform primitive, looked up without importing: Node's Buffer decodes much faster than
+// TextDecoder for short runs. Browsers take the portable path.
+const nodeBuffer = (globalThis as { Buffer?: { prototype: NodeBufferProto } }).Buffer?.prototype;
+const latin1Slice = nodeBuffer?.latin1Slice;
+const utf8Slice = nodeBuffer?.utf8Slice;
+
+const utf8Decoder = new TextDecoder('utf-8');
+const utf8Encoder = new TextEncoder();
+
+/**
+ * One char per byte. Bytes 0x80–0xFF become chars ≥ 0x80 (windows-1252 in browsers, latin1 in
+ * Node); either way ASCII parsing and offsets are unaffected.
+ */
+export function binaryString(bytes: Uint8Array, start: number, end: number): string {
+  if (latin1Slice !== undefined) return latin1Slice.call(bytes, start, end);
+  let s = '';
+  for (let i = start; i < end; i += 4096) {
+    const chunk = bytes.subarray(i, Math.min(end, i + 4096));
+    s += String.fromCharCode.apply(null, chunk as unknown as number[]);
+  }
+  return s;
+}
+
+export function utf8Decode(bytes: Uint8Array, start: number, end: number): string {
+  if (utf8Slice !== undefined) return utf8Slice.call(bytes, start, end);
+  return utf8Decoder.decode(bytes.subarray(start, end));
+}
+
+export function utf8Encode(s: string): Uint8Array {
+  return utf8Encoder.encode(s);
+}
+
+/** Writes `s` as UTF-8 into `out` at `at`; returns the new offset. */
+export function utf8Write(s: string, out: Uint8Array, at: number): number {
+  if (isAscii(s)) {
+    for (let i = 0; i < s.length; i++) out[at + i] = s.charCodeAt(i);
+    return at + s.length;
+  }
+  return at + utf8Encoder.encodeInto(s, out.subarray(at)).written;
+}
+
+/** UTF-8 byte length of `s`. */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 4;
+        i++;
+      } else n += 3;
+    } else n += 3;
+  }
+  return n;
+}
+
+export function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}

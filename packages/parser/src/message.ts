@@ -1,0 +1,682 @@
+import { SipParseError } from './errors.js';
+import { H, IS_LIST, NAMES, headerId } from './internal/names.js';
+import { isAscii, utf8Decode } from './internal/text.js';
+import { type Uri, parseUri } from './uri.js';
+import {
+  type AuthValue,
+  type CSeq,
+  type MediaType,
+  type NameAddr,
+  type ParamValue,
+  type RAck,
+  type RetryAfter,
+  type Timestamp,
+  type Via,
+  type Warning,
+  parseAccept,
+  parseAuth,
+  parseCSeq,
+  parseCallId,
+  parseDate,
+  parseDeltaSeconds,
+  parseDeltaWithParams,
+  parseFirstVia,
+  parseMediaType,
+  parseNameAddr,
+  parseNameAddrList,
+  parseParamValue,
+  parseRAck,
+  parseRetryAfter,
+  parseTimestamp,
+  parseTokenList,
+  parseUnsigned,
+  parseVia,
+  parseWarnings,
+} from './values.js';
+import type { Params } from './params.js';
+
+/** Entry layout in the flat header table. */
+export const STRIDE = 7;
+export const F_ID = 0;
+/** Name start in the source text, or -1 for a header set through the API. */
+export const F_NS = 1;
+export const F_NE = 2;
+/** Value start (or, for API headers, the index of the name in the string table). */
+export const F_VS = 3;
+export const F_VE = 4;
+/** End of the raw field, after its final CRLF. */
+export const F_LE = 5;
+export const F_FL = 6;
+export const FOLDED = 1;
+
+const TOP_VIA = NAMES.length;
+const pFrom = (v: string) => parseNameAddr(v, 'From');
+const pTo = (v: string) => parseNameAddr(v, 'To');
+const pReplyTo = (v: string) => parseNameAddr(v, 'Reply-To');
+const pReferTo = (v: string) => parseNameAddr(v, 'Refer-To');
+const pMaxForwards = (v: string) => parseUnsigned(v, 'Max-Forwards', 255);
+const pContentLength = (v: string) => parseUnsigned(v, 'Content-Length', 0x7fffffff);
+const pExpires = (v: string) => parseDeltaSeconds(v, 'Expires');
+const pMinExpires = (v: string) => parseDeltaSeconds(v, 'Min-Expires');
+const pRSeq = (v: string) => parseUnsigned(v, 'RSeq', 0xffffffff);
+const pEvent = (v: string) => parseParamValue(v, 'Event');
+const pSubState = (v: string) => parseParamValue(v, 'Subscription-State');
+const pSessionExpires = (v: string) => parseDeltaWithParams(v, 'Session-Expires');
+const UNFOLD = /[ \t]*\r\n[ \t]+/g;
+
+/**
+ * One header field as it appears in a message: the name as written and its value (unfolded).
+ *
+ * @public
+ */
+export interface HeaderField {
+  /** Name as written (compact or long form, original case). */
+  readonly name: string;
+  /** Value with line folding replaced by single spaces, UTF-8 decoded. */
+  readonly value: string;
+}
+
+/**
+ * What request and response have in common: ordered header fields kept with their raw bytes,
+ * typed accessors parsed on first use, and a byte body.
+ *
+ * Header values are read through {@link SipMessage.get} and friends, or through the typed
+ * accessors (`topVia`, `from`, `cseq` …), which throw {@link SipParseError} when the header is
+ * malformed. Changes go through {@link SipMessage.set}, {@link SipMessage.append},
+ * {@link SipMessage.prepend} and {@link SipMessage.remove}; untouched fields serialise
+ * byte-identical.
+ *
+ * @public
+ */
+export abstract class SipMessage {
+  /** The message body, never decoded. */
+  body: Uint8Array;
+  /** SIP-Version of the start line as written, e.g. `SIP/2.0`. */
+  version: string;
+
+  /** @internal source bytes of the head */
+  _src: Uint8Array;
+  /** @internal the head decoded one char per byte */
+  _text: string;
+  /** @internal flat header table, STRIDE numbers per field */
+  _f: number[];
+  /** @internal names and values of fields set through the API */
+  _x: string[];
+  /** @internal typed-accessor cache, by header id */
+  _c: unknown[] | undefined;
+  /** @internal raw start line range */
+  _s0: number;
+  /** @internal */
+  _s1: number;
+
+  /** @internal */
+  constructor(version: string, src: Uint8Array, text: string, f: number[], s0: number, s1: number) {
+    this.version = version;
+    this._src = src;
+    this._text = text;
+    this._f = f;
+    this._x = [];
+    this._c = undefined;
+    this._s0 = s0;
+    this._s1 = s1;
+    this.body = EMPTY;
+  }
+
+  /** Discriminant: true for {@link SipRequest}. */
+  abstract readonly isRequest: boolean;
+
+  /** Number of header fields. */
+  get headerCount(): number {
+    return this._f.length / STRIDE;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Field access
+
+  /** @internal value of field k */
+  _value(k: number): string {
+    const f = this._f;
+    const b = k * STRIDE;
+    const ns = f[b + F_NS] as number;
+    if (ns < 0) return this._x[(f[b + F_VS] as number) + 1] as string;
+    const vs = f[b + F_VS] as number;
+    const ve = f[b + F_VE] as number;
+    let s = this._text.slice(vs, ve);
+    if (!isAscii(s)) s = utf8Decode(this._src, vs, ve);
+    if (((f[b + F_FL] as number) & FOLDED) !== 0) s = s.replace(UNFOLD, ' ');
+    return s;
+  }
+
+  /** @internal name of field k as written */
+  _name(k: number): string {
+    const f = this._f;
+    const b = k * STRIDE;
+    const ns = f[b + F_NS] as number;
+    if (ns < 0) return this._x[f[b + F_VS] as number] as string;
+    return this._text.slice(ns, f[b + F_NE] as number);
+  }
+
+  /** @internal index of the next field with this id (or this lowercase name) at or after k */
+  _find(id: number, lower: string, k: number): number {
+    const f = this._f;
+    const n = f.length / STRIDE;
+    for (; k < n; k++) {
+      const fid = f[k * STRIDE + F_ID] as number;
+      if (id >= 0 ? fid === id : fid < 0 && this._name(k).toLowerCase() === lower) return k;
+    }
+    return -1;
+  }
+
+  /** @internal first value of a known header id */
+  _first(id: number): string | undefined {
+    const k = this._find(id, '', 0);
+    return k < 0 ? undefined : this._value(k);
+  }
+
+  /**
+   * Every field in order.
+   */
+  *fields(): IterableIterator<HeaderField> {
+    const n = this.headerCount;
+    for (let k = 0; k < n; k++) yield { name: this._name(k), value: this._value(k) };
+  }
+
+  /**
+   * The value of the first field with this name (any case, long or compact form).
+   *
+   * @param name - header name
+   */
+  get(name: string): string | undefined {
+    const id = headerId(name);
+    const k = this._find(id, name.toLowerCase(), 0);
+    return k < 0 ? undefined : this._value(k);
+  }
+
+  /**
+   * The values of every field with this name, in order. A field holding a comma-separated list
+   * is one entry; the typed accessors split lists.
+   *
+   * @param name - header name
+   */
+  getAll(name: string): string[] {
+    const id = headerId(name);
+    const lower = name.toLowerCase();
+    const out: string[] = [];
+    for (let k = this._find(id, lower, 0); k >= 0; k = this._find(id, lower, k + 1)) out.push(this._value(k));
+    return out;
+  }
+
+  /**
+   * How many fields carry this name.
+   *
+   * @param name - header name
+   */
+  count(name: string): number {
+    const id = headerId(name);
+    const lower = name.toLowerCase();
+    let n = 0;
+    for (let k = this._find(id, lower, 0); k >= 0; k = this._find(id, lower, k + 1)) n++;
+    return n;
+  }
+
+  /**
+   * Whether at least one field carries this name.
+   *
+   * @param name - header name
+   */
+  has(name: string): boolean {
+    return this._find(headerId(name), name.toLowerCase(), 0) >= 0;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Changes
+
+  #entry(name: string, value: string): number[] {
+    const at = this._x.length;
+    const id = headerId(name);
+    this._x.push(id >= 0 && name.length > 1 ? (NAMES[id] as string) : name, String(value));
+    return [id, -1, 0, at, 0, 0, 0];
+  }
+
+  /**
+   * Replaces every field of this name with one field holding `value`, kept at the position of
+   * the first one (or appended when there was none).
+   *
+   * @param name - header name
+   * @param value - the new value (rendered as given)
+   */
+  set(name: string, value: string | { toString(): string }): this {
+    const id = headerId(name);
+    const lower = name.toLowerCase();
+    const first = this._find(id, lower, 0);
+    const entry = this.#entry(first >= 0 && id < 0 ? this._name(first) : name, value.toString());
+    if (first < 0) this._f.push(...entry);
+    else {
+      this._f.splice(first * STRIDE, STRIDE, ...entry);
+      for (let k = this._find(id, lower, first + 1); k >= 0; k = this._find(id, lower, k)) {
+        this._f.splice(k * STRIDE, STRIDE);
+      }
+    }
+    this._c = undefined;
+    return this;
+  }
+
+  /**
+   * Adds a field after all others.
+   *
+   * @param name - header name
+   * @param value - the value
+   */
+  append(name: string, value: string | { toString(): string }): this {
+    this._f.push(...this.#entry(name, value.toString()));
+    this._c = undefined;
+    return this;
+  }
+
+  /**
+   * Adds a field before the first field of the same name (a new top Via, Record-Route …), or
+   * first of all when there is none.
+   *
+   * @param name - header name
+   * @param value - the value
+   */
+  prepend(name: string, value: string | { toString(): string }): this {
+    const id = headerId(name);
+    const k = this._find(id, name.toLowerCase(), 0);
+    this._f.splice(k < 0 ? 0 : k * STRIDE, 0, ...this.#entry(name, value.toString()));
+    this._c = undefined;
+    return this;
+  }
+
+  /**
+   * Removes every field with this name.
+   *
+   * @param name - header name
+   * @returns how many fields were removed
+   */
+  remove(name: string): number {
+    const id = headerId(name);
+    const lower = name.toLowerCase();
+    let n = 0;
+    for (let k = this._find(id, lower, 0); k >= 0; k = this._find(id, lower, k)) {
+      this._f.splice(k * STRIDE, STRIDE);
+      n++;
+    }
+    if (n > 0) this._c = undefined;
+    return n;
+  }
+
+  /**
+   * Removes the first value of a list header: the top Via, the first Route. A field holding
+   * several comma-separated values keeps the rest.
+   *
+   * @param name - header name
+   * @returns whether a value was removed
+   */
+  removeFirstValue(name: string): boolean {
+    const id = headerId(name);
+    const k = this._find(id, name.toLowerCase(), 0);
+    if (k < 0) return false;
+    const rest = id >= 0 && IS_LIST[id] === true ? afterFirstElement(this._value(k)) : '';
+    if (rest === '') this._f.splice(k * STRIDE, STRIDE);
+    else this._f.splice(k * STRIDE, STRIDE, ...this.#entry(this._name(k), rest));
+    this._c = undefined;
+    return true;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Typed accessors
+
+  /** @internal */
+  _cached<T>(slot: number, make: () => T): T {
+    const c = (this._c ??= []);
+    let v = c[slot] as T | undefined;
+    if (v === undefined) {
+      v = make();
+      c[slot] = v;
+    }
+    return v;
+  }
+
+  #list<T>(id: number, parse: (value: string, out: T[]) => T[]): readonly T[] {
+    return this._cached(id, () => {
+      const out: T[] = [];
+      for (let k = this._find(id, '', 0); k >= 0; k = this._find(id, '', k + 1)) parse(this._value(k), out);
+      return out;
+    });
+  }
+
+  #single<T>(id: number, parse: (value: string) => T): T | undefined {
+    const c = this._c;
+    if (c !== undefined) {
+      const hit = c[id];
+      if (hit !== undefined) return hit as T;
+    }
+    const v = this._first(id === TOP_VIA ? H.Via : id);
+    if (v === undefined) return undefined;
+    const parsed = parse(v);
+    (this._c ??= [])[id] = parsed;
+    return parsed;
+  }
+
+  /** The top Via value (only it is parsed). */
+  get topVia(): Via | undefined {
+    return this.#single(TOP_VIA, parseFirstVia);
+  }
+
+  /** Every Via value, top first. */
+  get vias(): readonly Via[] {
+    return this.#list(H.Via, parseVia);
+  }
+
+  /** From (RFC 3261 §20.20). */
+  get from(): NameAddr | undefined {
+    return this.#single(H.From, pFrom);
+  }
+
+  /** To (RFC 3261 §20.39). */
+  get to(): NameAddr | undefined {
+    return this.#single(H.To, pTo);
+  }
+
+  /** Call-ID (RFC 3261 §20.8). */
+  get callId(): string | undefined {
+    return this.#single(H.CallId, parseCallId);
+  }
+
+  /** CSeq (RFC 3261 §20.16). */
+  get cseq(): CSeq | undefined {
+    return this.#single(H.CSeq, parseCSeq);
+  }
+
+  /** Contact values, or `'*'` for the REGISTER wildcard (RFC 3261 §10.2.2). */
+  get contacts(): readonly NameAddr[] | '*' {
+    return this._cached(H.Contact, () => {
+      const out: NameAddr[] = [];
+      for (let k = this._find(H.Contact, '', 0); k >= 0; k = this._find(H.Contact, '', k + 1)) {
+        const v = this._value(k);
+        if (v.trim() === '*') {
+          if (this.count('Contact') > 1 || out.length > 0) {
+            throw new SipParseError('INVALID_HEADER_VALUE', '"*" must be the only Contact', 0, 'Contact', v);
+          }
+          return '*' as const;
+        }
+        parseNameAddrList(v, 'Contact', out);
+      }
+      return out;
+    });
+  }
+
+  /** Route values in order. */
+  get routes(): readonly NameAddr[] {
+    return this.#list(H.Route, (v, o) => parseNameAddrList(v, 'Route', o));
+  }
+
+  /** Record-Route values in order. */
+  get recordRoutes(): readonly NameAddr[] {
+    return this.#list(H.RecordRoute, (v, o) => parseNameAddrList(v, 'Record-Route', o));
+  }
+
+  /** Path values (RFC 3327). */
+  get path(): readonly NameAddr[] {
+    return this.#list(H.Path, (v, o) => parseNameAddrList(v, 'Path', o));
+  }
+
+  /** Service-Route values (RFC 3608). */
+  get serviceRoutes(): readonly NameAddr[] {
+    return this.#list(H.ServiceRoute, (v, o) => parseNameAddrList(v, 'Service-Route', o));
+  }
+
+  /** P-Asserted-Identity values (RFC 3325). */
+  get pAssertedIdentities(): readonly NameAddr[] {
+    return this.#list(H.PAssertedIdentity, (v, o) => parseNameAddrList(v, 'P-Asserted-Identity', o));
+  }
+
+  /** Reply-To (RFC 3261 §20.31). */
+  get replyTo(): NameAddr | undefined {
+    return this.#single(H.ReplyTo, pReplyTo);
+  }
+
+  /** Refer-To (RFC 3515). */
+  get referTo(): NameAddr | undefined {
+    return this.#single(H.ReferTo, pReferTo);
+  }
+
+  /** Max-Forwards, 0–255 (RFC 3261 §20.22). */
+  get maxForwards(): number | undefined {
+    return this.#single(H.MaxForwards, pMaxForwards);
+  }
+
+  /** Content-Length as written (the parser has already checked it against the body). */
+  get contentLength(): number | undefined {
+    return this.#single(H.ContentLength, pContentLength);
+  }
+
+  /** Content-Type (RFC 3261 §20.15). */
+  get contentType(): MediaType | undefined {
+    return this.#single(H.ContentType, parseMediaType);
+  }
+
+  /** Expires in seconds (RFC 3261 §20.19); values past 2^32-1 are clamped. */
+  get expires(): number | undefined {
+    return this.#single(H.Expires, pExpires);
+  }
+
+  /** Min-Expires in seconds (RFC 3261 §20.23). */
+  get minExpires(): number | undefined {
+    return this.#single(H.MinExpires, pMinExpires);
+  }
+
+  /** Allow method list (empty when absent). */
+  get allow(): readonly string[] {
+    return this.#list(H.Allow, (v, o) => parseTokenList(v, 'Allow', o));
+  }
+
+  /** Supported option tags (empty when absent). */
+  get supported(): readonly string[] {
+    return this.#list(H.Supported, (v, o) => parseTokenList(v, 'Supported', o));
+  }
+
+  /** Require option tags (empty when absent). */
+  get require(): readonly string[] {
+    return this.#list(H.Require, (v, o) => parseTokenList(v, 'Require', o));
+  }
+
+  /** Proxy-Require option tags (empty when absent). */
+  get proxyRequire(): readonly string[] {
+    return this.#list(H.ProxyRequire, (v, o) => parseTokenList(v, 'Proxy-Require', o));
+  }
+
+  /** Unsupported option tags (empty when absent). */
+  get unsupported(): readonly string[] {
+    return this.#list(H.Unsupported, (v, o) => parseTokenList(v, 'Unsupported', o));
+  }
+
+  /** Accept media ranges (empty when absent; check `has('Accept')` to tell absent from empty). */
+  get accept(): readonly MediaType[] {
+    return this.#list(H.Accept, parseAccept);
+  }
+
+  /** Content-Encoding codings (empty when absent). */
+  get contentEncoding(): readonly string[] {
+    return this.#list(H.ContentEncoding, (v, o) => parseTokenList(v, 'Content-Encoding', o));
+  }
+
+  /** WWW-Authenticate challenges, one per field. */
+  get wwwAuthenticate(): readonly AuthValue[] {
+    return this.#list(H.WwwAuthenticate, (v, o) => (o.push(parseAuth(v, 'WWW-Authenticate')), o));
+  }
+
+  /** Proxy-Authenticate challenges, one per field. */
+  get proxyAuthenticate(): readonly AuthValue[] {
+    return this.#list(H.ProxyAuthenticate, (v, o) => (o.push(parseAuth(v, 'Proxy-Authenticate')), o));
+  }
+
+  /** Authorization credentials, one per field. */
+  get authorization(): readonly AuthValue[] {
+    return this.#list(H.Authorization, (v, o) => (o.push(parseAuth(v, 'Authorization')), o));
+  }
+
+  /** Proxy-Authorization credentials, one per field. */
+  get proxyAuthorization(): readonly AuthValue[] {
+    return this.#list(H.ProxyAuthorization, (v, o) => (o.push(parseAuth(v, 'Proxy-Authorization')), o));
+  }
+
+  /** RSeq (RFC 3262 §7.1). */
+  get rseq(): number | undefined {
+    return this.#single(H.RSeq, pRSeq);
+  }
+
+  /** RAck (RFC 3262 §7.2). */
+  get rack(): RAck | undefined {
+    return this.#single(H.RAck, parseRAck);
+  }
+
+  /** Event (RFC 6665 §8.2.1); `params.get('id')` gives the event id. */
+  get event(): ParamValue | undefined {
+    return this.#single(H.Event, pEvent);
+  }
+
+  /** Subscription-State (RFC 6665 §8.2.3). */
+  get subscriptionState(): ParamValue | undefined {
+    return this.#single(H.SubscriptionState, pSubState);
+  }
+
+  /** Session-Expires (RFC 4028 §4); `params.get('refresher')` is `uac` or `uas`. */
+  get sessionExpires(): { readonly seconds: number; readonly params: Params } | undefined {
+    return this.#single(H.SessionExpires, pSessionExpires);
+  }
+
+  /** Timestamp (RFC 3261 §20.38). */
+  get timestamp(): Timestamp | undefined {
+    return this.#single(H.Timestamp, parseTimestamp);
+  }
+
+  /** Date (RFC 3261 §20.17), GMT only. */
+  get date(): Date | undefined {
+    return this.#single(H.Date, parseDate);
+  }
+
+  /** Retry-After (RFC 3261 §20.33). */
+  get retryAfter(): RetryAfter | undefined {
+    return this.#single(H.RetryAfter, parseRetryAfter);
+  }
+
+  /** Warning values (RFC 3261 §20.43). */
+  get warnings(): readonly Warning[] {
+    return this.#list(H.Warning, parseWarnings);
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** The text after the first top-level comma of a list value ('' when there is none). */
+function afterFirstElement(v: string): string {
+  let quoted = false;
+  let angle = false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (quoted) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) quoted = false;
+    } else if (c === 0x22) quoted = true;
+    else if (c === 0x3c) angle = true;
+    else if (c === 0x3e) angle = false;
+    else if (c === 0x2c && !angle) return v.slice(i + 1).trim();
+  }
+  return '';
+}
+
+/**
+ * A SIP request (RFC 3261 §7.1).
+ *
+ * @public
+ */
+export class SipRequest extends SipMessage {
+  /** Method, case-sensitive (`INVITE`, or an extension token). */
+  method: string;
+  /** Request-URI as written. */
+  uri: string;
+  /** Always true. */
+  readonly isRequest = true as const;
+  #uriText: string | undefined;
+  #uri: Uri | undefined;
+  /** @internal start line as parsed, to tell whether it changed */
+  _orig: string;
+
+  /** @internal */
+  constructor(
+    method: string,
+    uri: string,
+    version: string,
+    src: Uint8Array,
+    text: string,
+    f: number[],
+    s0: number,
+    s1: number,
+  ) {
+    super(version, src, text, f, s0, s1);
+    this.method = method;
+    this.uri = uri;
+    this._orig = `${method} ${uri} ${version}`;
+  }
+
+  /** The Request-URI parsed (on first use, re-parsed if `uri` changes). */
+  get requestUri(): Uri {
+    if (this.#uriText !== this.uri || this.#uri === undefined) {
+      this.#uri = parseUri(this.uri, 'Request-URI');
+      this.#uriText = this.uri;
+    }
+    return this.#uri;
+  }
+
+  /** The start line without its CRLF. */
+  get startLine(): string {
+    return `${this.method} ${this.uri} ${this.version}`;
+  }
+}
+
+/**
+ * A SIP response (RFC 3261 §7.2).
+ *
+ * @public
+ */
+export class SipResponse extends SipMessage {
+  /** Status code, 100–699. */
+  status: number;
+  /** Reason phrase (UTF-8), possibly empty. */
+  reason: string;
+  /** Always false. */
+  readonly isRequest = false as const;
+  /** @internal start line as parsed, to tell whether it changed */
+  _orig: string;
+
+  /** @internal */
+  constructor(
+    status: number,
+    reason: string,
+    version: string,
+    src: Uint8Array,
+    text: string,
+    f: number[],
+    s0: number,
+    s1: number,
+  ) {
+    super(version, src, text, f, s0, s1);
+    this.status = status;
+    this.reason = reason;
+    this._orig = `${version} ${status} ${reason}`;
+  }
+
+  /** The start line without its CRLF. */
+  get startLine(): string {
+    return `${this.version} ${this.status} ${this.reason}`;
+  }
+}
+
+/**
+ * Either kind of message.
+ *
+ * @public
+ */
+export type SipMessageLike = SipRequest | SipResponse;

@@ -1,0 +1,10 @@
+import { COMPACT, type KnownHeaderName } from './internal/names.js';
+
+export { canonicalHeaderName, type KnownHeaderName } from './internal/names.js';
+
+/**
+ * Compact header forms (RFC 3261 §7.3.3 and the IANA "Header Fields" registry): `v` → `Via`.
+ *
+ * @public
+ */
+export const COMPACT_FORMS: Readonly<Record<string, KnownHeaderName>> = COMPACT;

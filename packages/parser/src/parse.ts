@@ -1,0 +1,264 @@
+import { SipParseError } from './errors.js';
+import { TOKEN, isDigit, isWsp } from './internal/chars.js';
+import { H, hashStep, lookupName } from './internal/names.js';
+import { binaryString, utf8Decode, utf8Encode } from './internal/text.js';
+import { type ParserLimits, resolveLimits } from './limits.js';
+import { FOLDED, SipRequest, SipResponse } from './message.js';
+import { schemeEnd } from './uri.js';
+
+/**
+ * How {@link parseMessage} treats the bytes it is given.
+ *
+ * @public
+ */
+export interface ParseOptions {
+  /**
+   * `datagram` (default): the bytes are one whole UDP datagram; without Content-Length the body
+   * is the rest of the datagram, and octets past Content-Length are dropped (RFC 3261 §18.3).
+   * `stream`: the bytes are one message cut from a stream; Content-Length is mandatory.
+   * @defaultValue 'datagram'
+   */
+  mode?: 'datagram' | 'stream';
+  /** Limits; each defaults to {@link DEFAULT_LIMITS}. */
+  limits?: Partial<ParserLimits>;
+}
+
+/** @internal result of parsing the head: the message and where its body starts */
+export interface Head {
+  msg: SipRequest | SipResponse;
+  bodyStart: number;
+  /** Content-Length value, or -1 when absent */
+  contentLength: number;
+}
+
+function fail(code: ConstructorParameters<typeof SipParseError>[0], reason: string, at: number, text?: string, header?: string): never {
+  const excerpt = text === undefined ? undefined : text.slice(at, Math.min(text.length, at + 40)).split('\r\n')[0];
+  throw new SipParseError(code, reason, at, header, excerpt);
+}
+
+/**
+ * Parses one SIP message.
+ *
+ * The message keeps a view of `input` (for raw header bytes and the body): do not change the
+ * bytes afterwards.
+ *
+ * @param input - the message bytes (a string is encoded as UTF-8 first)
+ * @param options - datagram or stream mode, limits
+ * @returns a {@link SipRequest} or a {@link SipResponse}
+ * @throws {@link SipParseError} when the bytes are not a SIP message; when the start line and
+ *   every header field could be read, `error.partial` holds what was parsed so that a 400 can
+ *   still be sent
+ * @public
+ */
+export function parseMessage(input: Uint8Array | string, options?: ParseOptions): SipRequest | SipResponse {
+  const bytes = typeof input === 'string' ? utf8Encode(input) : input;
+  const limits = resolveLimits(options?.limits);
+  const stream = options?.mode === 'stream';
+  if (bytes.length > limits.maxMessageSize) {
+    fail('MESSAGE_TOO_LARGE', `message larger than ${limits.maxMessageSize} bytes`, limits.maxMessageSize);
+  }
+  const head = parseHead(bytes, bytes.length, limits);
+  const { msg, bodyStart, contentLength } = head;
+  if (contentLength < 0) {
+    // RFC 3261 §18.3: stream transports MUST use Content-Length; a datagram without one
+    // carries its body to the end of the datagram (RFC 2543 peers, inv2543).
+    if (stream) partialFail(msg, 'MISSING_CONTENT_LENGTH', 'Content-Length is required on a stream', bodyStart);
+    msg.body = bytes.subarray(bodyStart);
+  } else {
+    if (bodyStart + contentLength > bytes.length) {
+      partialFail(msg, 'BODY_TRUNCATED', `Content-Length ${contentLength} exceeds the ${bytes.length - bodyStart} bytes present`, bodyStart);
+    }
+    // Octets past Content-Length are discarded (RFC 3261 §18.3), never a second message.
+    msg.body = bytes.subarray(bodyStart, bodyStart + contentLength);
+  }
+  return msg;
+}
+
+function partialFail(msg: SipRequest | SipResponse, code: ConstructorParameters<typeof SipParseError>[0], reason: string, at: number): never {
+  const err = new SipParseError(code, reason, at, code === 'MISSING_CONTENT_LENGTH' ? undefined : 'Content-Length');
+  err.partial = msg;
+  throw err;
+}
+
+/**
+ * @internal Parses the start line and header fields of bytes[0, end).
+ */
+export function parseHead(bytes: Uint8Array, end: number, limits: ParserLimits): Head {
+  const text = binaryString(bytes, 0, end);
+  let p = 0;
+  // RFC 3261 §7.5: ignore CRLFs before the start line.
+  while (p + 1 < end && text.charCodeAt(p) === 0x0d && text.charCodeAt(p + 1) === 0x0a) p += 2;
+  if (p >= end) fail('EMPTY_MESSAGE', 'no start line', p);
+  const s0 = p;
+  let lf = text.indexOf('\n', p);
+  if (lf < 0) fail('HEADERS_INCOMPLETE', 'start line has no CRLF', p, text);
+  if (lf === p || text.charCodeAt(lf - 1) !== 0x0d) fail('BARE_LF', 'line ends in LF without CR', lf, text);
+  const s1 = lf - 1;
+  if (s1 - s0 > limits.maxLineLength) fail('LINE_TOO_LONG', `start line longer than ${limits.maxLineLength} bytes`, s0);
+
+  // Header fields: STRIDE numbers each (see message.ts).
+  const f: number[] = [];
+  let contentLength = -1;
+  let vias = 0;
+  p = lf + 1;
+  for (;;) {
+    if (p >= end) {
+      // The bytes ended inside the header section (RFC 4475 baddn's archive copy).
+      const err = new SipParseError('HEADERS_INCOMPLETE', 'header section has no empty line', p);
+      err.partial = startLine(bytes, text, s0, s1, f);
+      throw err;
+    }
+    let c = text.charCodeAt(p);
+    if (c === 0x0d) {
+      if (text.charCodeAt(p + 1) !== 0x0a) fail('BARE_LF', 'CR without LF', p, text);
+      p += 2;
+      break;
+    }
+    if (c === 0x0a) fail('BARE_LF', 'line ends in LF without CR', p, text);
+    if (isWsp(c)) fail('UNEXPECTED_FOLDING', 'continuation line with no header before it', p, text);
+    // field-name: a token, hashed while scanned so known names need no string.
+    const ns = p;
+    let h = 0;
+    while (p < end) {
+      c = text.charCodeAt(p);
+      if (TOKEN[c] !== 1) break;
+      h = hashStep(h, c);
+      p++;
+    }
+    const ne = p;
+    if (ne === ns) fail('INVALID_HEADER_NAME', 'expected a header name', ns, text);
+    while (p < end && isWsp(text.charCodeAt(p))) p++;
+    if (text.charCodeAt(p) !== 0x3a) {
+      fail(p < end && TOKEN[text.charCodeAt(p)] !== 1 && !isCrLf(text, p) ? 'INVALID_HEADER_NAME' : 'MISSING_COLON', 'expected ":" after the header name', p, text);
+    }
+    p++;
+    let flags = 0;
+    // Leading LWS, possibly folded onto the next line ("TO :" CRLF SP "sip:…").
+    for (;;) {
+      c = text.charCodeAt(p);
+      if (isWsp(c)) p++;
+      else if (c === 0x0d && text.charCodeAt(p + 1) === 0x0a && isWsp(text.charCodeAt(p + 2))) {
+        flags = FOLDED;
+        p += 3;
+      } else break;
+    }
+    const vs = p;
+    // Find the last CRLF of the field: a CRLF followed by SP or HTAB is folding (§7.3.1).
+    let lineStart = ns;
+    for (;;) {
+      lf = text.indexOf('\n', p);
+      if (lf < 0) {
+        lf = end; // last line cut off: the loop above reports HEADERS_INCOMPLETE
+        break;
+      }
+      if (text.charCodeAt(lf - 1) !== 0x0d) fail('BARE_LF', 'line ends in LF without CR', lf, text);
+      if (lf - lineStart > limits.maxLineLength) fail('LINE_TOO_LONG', `header line longer than ${limits.maxLineLength} bytes`, lineStart, undefined, text.slice(ns, ne));
+      const next = text.charCodeAt(lf + 1);
+      if (next === 0x20 || next === 0x09) {
+        flags = FOLDED;
+        p = lf + 1;
+        lineStart = p;
+        continue;
+      }
+      break;
+    }
+    if (lf === end && lf - lineStart > limits.maxLineLength) fail('LINE_TOO_LONG', `header line longer than ${limits.maxLineLength} bytes`, lineStart);
+    let ve = lf === end ? end : lf - 1;
+    while (ve > vs && isWsp(text.charCodeAt(ve - 1))) ve--;
+    const le = lf === end ? end : lf + 1;
+    const id = lookupName(text, ns, ne, h);
+    f.push(id, ns, ne, vs, ve, le, flags);
+    if (f.length > limits.maxHeaders * 7) fail('TOO_MANY_HEADERS', `more than ${limits.maxHeaders} header fields`, ns);
+    if (id === H.Via && ++vias > limits.maxVias) fail('TOO_MANY_VIAS', `more than ${limits.maxVias} Via fields`, ns);
+    if (id === H.ContentLength) {
+      const n = contentLengthValue(text, vs, ve, limits.maxMessageSize);
+      // RFC 4475 §3.1.2.15 (mcl01): two different lengths make framing impossible.
+      if (contentLength >= 0 && n !== contentLength) fail('CONFLICTING_CONTENT_LENGTH', 'two different Content-Length values', ns, text, 'Content-Length');
+      contentLength = n;
+    }
+    p = le;
+  }
+  const msg = startLine(bytes, text, s0, s1, f);
+  return { msg, bodyStart: p, contentLength };
+}
+
+function isCrLf(text: string, p: number): boolean {
+  return text.charCodeAt(p) === 0x0d || text.charCodeAt(p) === 0x0a;
+}
+
+function contentLengthValue(text: string, vs: number, ve: number, max: number): number {
+  // RFC 3261 §20.14: Content-Length = 1*DIGIT. Never used as a count before it is checked.
+  if (vs === ve) fail('INVALID_CONTENT_LENGTH', 'empty Content-Length', vs, text, 'Content-Length');
+  let n = 0;
+  for (let i = vs; i < ve; i++) {
+    const c = text.charCodeAt(i);
+    if (!isDigit(c)) fail('INVALID_CONTENT_LENGTH', 'Content-Length must be digits', i, text, 'Content-Length');
+    n = n * 10 + (c - 0x30);
+    if (n > max) fail('INVALID_CONTENT_LENGTH', `Content-Length above ${max}`, vs, text, 'Content-Length');
+  }
+  return n;
+}
+
+/** SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT (RFC 3261 §25.1); "SIP" is case-insensitive. */
+function versionEnd(text: string, p: number, end: number): number {
+  if (end - p < 7) return -1;
+  if ((text.charCodeAt(p) | 0x20) !== 0x73 || (text.charCodeAt(p + 1) | 0x20) !== 0x69) return -1;
+  if ((text.charCodeAt(p + 2) | 0x20) !== 0x70 || text.charCodeAt(p + 3) !== 0x2f) return -1;
+  let i = p + 4;
+  const a = i;
+  while (i < end && isDigit(text.charCodeAt(i))) i++;
+  if (i === a || text.charCodeAt(i) !== 0x2e) return -1;
+  const b = ++i;
+  while (i < end && isDigit(text.charCodeAt(i))) i++;
+  if (i === b) return -1;
+  return i;
+}
+
+function startLine(bytes: Uint8Array, text: string, s0: number, s1: number, f: number[]): SipRequest | SipResponse {
+  const v = versionEnd(text, s0, s1);
+  if (v >= 0 && text.charCodeAt(v) === 0x20) {
+    // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase CRLF
+    const version = text.slice(s0, v);
+    const c = v + 1;
+    if (!(isDigit(text.charCodeAt(c)) && isDigit(text.charCodeAt(c + 1)) && isDigit(text.charCodeAt(c + 2)))) {
+      fail('INVALID_STATUS_CODE', 'expected a three-digit status code', c, text);
+    }
+    const status = (text.charCodeAt(c) - 0x30) * 100 + (text.charCodeAt(c + 1) - 0x30) * 10 + text.charCodeAt(c + 2) - 0x30;
+    const after = c + 3;
+    // A missing SP and empty phrase is tolerated; anything else glued to the code is not.
+    if (after < s1 && text.charCodeAt(after) !== 0x20) fail('INVALID_STATUS_CODE', 'expected a three-digit status code', c, text);
+    if (status < 100 || status > 699) fail('INVALID_STATUS_CODE', 'status code outside 100–699', c, text);
+    let reason = after < s1 ? text.slice(after + 1, s1) : '';
+    for (let i = 0; i < reason.length; i++) {
+      const ch = reason.charCodeAt(i);
+      if (ch > 0x7f) {
+        reason = utf8Decode(bytes, after + 1, s1);
+        break;
+      }
+      if ((ch < 0x20 && ch !== 0x09) || ch === 0x7f) fail('INVALID_START_LINE', 'control character in the reason phrase', after + 1 + i, text);
+    }
+    return new SipResponse(status, reason, version, bytes, text, f, s0, s1);
+  }
+  // Request-Line = Method SP Request-URI SP SIP-Version CRLF, single SPs exactly (RFC 3261 §7.1;
+  // RFC 4475 §3.1.2.7–9: extra or trailing white space is refused).
+  let i = s0;
+  while (i < s1 && TOKEN[text.charCodeAt(i)] === 1) i++;
+  if (i === s0) fail('INVALID_METHOD', 'expected a method token', s0, text);
+  if (text.charCodeAt(i) !== 0x20) fail(i < s1 ? 'INVALID_METHOD' : 'INVALID_START_LINE', 'expected SP after the method', i, text);
+  const method = text.slice(s0, i);
+  const u0 = i + 1;
+  let u1 = u0;
+  while (u1 < s1 && text.charCodeAt(u1) > 0x20 && text.charCodeAt(u1) !== 0x7f) u1++;
+  if (u1 === u0) fail('INVALID_REQUEST_URI', 'expected a Request-URI', u0, text);
+  if (text.charCodeAt(u1) !== 0x20) fail(u1 < s1 ? 'INVALID_REQUEST_URI' : 'INVALID_START_LINE', 'expected SP after the Request-URI', u1, text);
+  const uri = text.slice(u0, u1);
+  // Request-URI = SIP-URI / SIPS-URI / absoluteURI: it starts with a scheme, never "<".
+  if (schemeEnd(uri) < 0) fail('INVALID_REQUEST_URI', 'Request-URI must start with a scheme', u0, text);
+  for (let k = 0; k < uri.length; k++) {
+    if (uri.charCodeAt(k) > 0x7f) fail('INVALID_REQUEST_URI', 'non-ASCII octet in the Request-URI', u0 + k, text);
+  }
+  const ve = versionEnd(text, u1 + 1, s1);
+  if (ve !== s1) fail('INVALID_VERSION', 'expected SIP-Version and CRLF after the Request-URI', u1 + 1, text);
+  const version = text.slice(u1 + 1, s1);
+  return new SipRequest(method, uri, version, bytes, text, f, s0, s1);
+}

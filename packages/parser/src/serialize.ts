@@ -1,0 +1,84 @@
+import { H } from './internal/names.js';
+import { utf8Length, utf8Write } from './internal/text.js';
+import { F_ID, F_LE, F_NE, F_NS, F_VS, STRIDE, type SipRequest, type SipResponse } from './message.js';
+
+/**
+ * Renders a message to bytes.
+ *
+ * Fields the caller did not touch are copied byte for byte from the parsed input (folding,
+ * compact names and odd spacing included); fields set through the API are rendered as
+ * `Name: value`. Content-Length always states the body's length: a correct one is kept as it
+ * was, a wrong one is rewritten, a missing one is added at the end of the header section.
+ *
+ * @param msg - a parsed or built message
+ * @returns the wire form
+ * @public
+ */
+export function serialize(msg: SipRequest | SipResponse): Uint8Array {
+  const src = msg._src;
+  const f = msg._f;
+  const x = msg._x;
+  const n = f.length / STRIDE;
+  const bodyLength = msg.body.length;
+  const start = msg.startLine;
+  const rawStart = start === msg._orig && msg._s1 > msg._s0;
+
+  let size = (rawStart ? msg._s1 - msg._s0 : utf8Length(start)) + 2;
+  let clSeen = false;
+  // First pass: sizes. Content-Length fields whose value is wrong get rendered.
+  let clRender = false;
+  for (let k = 0; k < n; k++) {
+    const b = k * STRIDE;
+    const ns = f[b + F_NS] as number;
+    if ((f[b + F_ID] as number) === H.ContentLength) {
+      clSeen = true;
+      if (ns < 0 || msg.contentLength !== bodyLength) {
+        clRender = true;
+        size += utf8Length(msg._name(k)) + 2 + String(bodyLength).length + 2;
+        continue;
+      }
+    }
+    if (ns >= 0) size += (f[b + F_LE] as number) - ns;
+    else {
+      const at = f[b + F_VS] as number;
+      size += utf8Length(x[at] as string) + 2 + utf8Length(x[at + 1] as string) + 2;
+    }
+  }
+  const clLine = clSeen ? '' : `Content-Length: ${bodyLength}\r\n`;
+  size += clLine.length + 2 + bodyLength;
+
+  const out = new Uint8Array(size);
+  let o = 0;
+  if (rawStart) {
+    out.set(src.subarray(msg._s0, msg._s1), 0);
+    o = msg._s1 - msg._s0;
+  } else o = utf8Write(start, out, 0);
+  out[o++] = 13;
+  out[o++] = 10;
+  for (let k = 0; k < n; k++) {
+    const b = k * STRIDE;
+    const ns = f[b + F_NS] as number;
+    if (clRender && (f[b + F_ID] as number) === H.ContentLength) {
+      o = utf8Write(`${ns < 0 ? (x[f[b + F_VS] as number] as string) : msg._text.slice(ns, f[b + F_NE] as number)}: ${bodyLength}\r\n`, out, o);
+      continue;
+    }
+    if (ns >= 0) {
+      const le = f[b + F_LE] as number;
+      out.set(src.subarray(ns, le), o);
+      o += le - ns;
+    } else {
+      const at = f[b + F_VS] as number;
+      o = utf8Write(x[at] as string, out, o);
+      out[o++] = 0x3a;
+      out[o++] = 0x20;
+      o = utf8Write(x[at + 1] as string, out, o);
+      out[o++] = 13;
+      out[o++] = 10;
+    }
+  }
+  o = utf8Write(clLine, out, o);
+  out[o++] = 13;
+  out[o++] = 10;
+  out.set(msg.body, o);
+  return out;
+}
