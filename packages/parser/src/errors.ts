@@ -77,13 +77,7 @@ export class SipParseError extends SipError {
    * @param header - header name, when the failure is inside a header
    * @param input - the offending input; a short excerpt of it goes into the message
    */
-  constructor(
-    code: SipParseErrorCode,
-    reason: string,
-    offset: number,
-    header?: string,
-    input?: string,
-  ) {
+  constructor(code: SipParseErrorCode, reason: string, offset: number, header?: string, input?: string) {
     let text = reason;
     if (header !== undefined) text = `${header}: ${text}`;
     text += ` at offset ${offset}`;

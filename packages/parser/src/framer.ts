@@ -174,7 +174,11 @@ export class StreamFramer {
       const head = parseHead(headBytes, headBytes.length, this.#limits);
       if (head.contentLength < 0) {
         // RFC 3261 §18.3: on a stream, Content-Length is mandatory.
-        const err = new SipParseError('MISSING_CONTENT_LENGTH', 'Content-Length is required on a stream', found - this.#start);
+        const err = new SipParseError(
+          'MISSING_CONTENT_LENGTH',
+          'Content-Length is required on a stream',
+          found - this.#start,
+        );
         err.partial = head.msg;
         throw err;
       }

@@ -26,68 +26,68 @@
  * @packageDocumentation
  */
 
-export { SipError, SipParseError, type SipParseErrorCode } from './errors.js';
-export { DEFAULT_LIMITS, type ParserLimits } from './limits.js';
-export { parseMessage, type ParseOptions } from './parse.js';
-export { StreamFramer, type FramerEvent, type StreamFramerOptions } from './framer.js';
-export { serialize } from './serialize.js';
-export { SipMessage, SipRequest, SipResponse, type HeaderField, type SipMessageLike } from './message.js';
 export {
   createRequest,
   createResponse,
-  randomToken,
   REASON_PHRASES,
   type RequestInit,
   type ResponseOptions,
+  randomToken,
 } from './build.js';
-export {
-  validateRequest,
-  validateResponse,
-  STANDARD_METHODS,
-  type RequestValidationOptions,
-  type ValidationProblem,
-  type ValidationResult,
-} from './validate.js';
-export { canonicalHeaderName, COMPACT_FORMS, type KnownHeaderName } from './names.js';
+export { SipError, SipParseError, type SipParseErrorCode } from './errors.js';
+export { type FramerEvent, StreamFramer, type StreamFramerOptions } from './framer.js';
+export { DEFAULT_LIMITS, type ParserLimits } from './limits.js';
+export { type HeaderField, SipMessage, type SipMessageLike, SipRequest, SipResponse } from './message.js';
+export { COMPACT_FORMS, canonicalHeaderName, KNOWN_HEADER_NAMES, type KnownHeaderName } from './names.js';
 export { Params, quote } from './params.js';
+export { type ParseOptions, parseMessage } from './parse.js';
+export { serialize } from './serialize.js';
 export {
-  parseUri,
-  formatUri,
-  sipUri,
-  uriEquals,
-  type Uri,
-  type SipUri,
-  type TelUri,
   type AbsoluteUri,
+  formatUri,
+  parseUri,
+  type SipUri,
+  sipUri,
+  type TelUri,
+  type Uri,
+  uriEquals,
 } from './uri.js';
 export {
+  type RequestValidationOptions,
+  STANDARD_METHODS,
+  type ValidationProblem,
+  type ValidationResult,
+  validateRequest,
+  validateResponse,
+} from './validate.js';
+export {
+  type AuthValue,
+  type CSeq,
+  formatDate,
+  type MediaType,
   NameAddr,
-  Via,
-  parseNameAddr,
-  parseNameAddrList,
-  parseVia,
-  parseCSeq,
-  parseCallId,
-  parseUnsigned,
-  parseDeltaSeconds,
-  parseDeltaWithParams,
-  parseTokenList,
-  parseMediaType,
+  type ParamValue,
   parseAccept,
   parseAuth,
-  parseRAck,
+  parseCallId,
+  parseCSeq,
+  parseDate,
+  parseDeltaSeconds,
+  parseDeltaWithParams,
+  parseMediaType,
+  parseNameAddr,
+  parseNameAddrList,
   parseParamValue,
+  parseRAck,
   parseRetryAfter,
   parseTimestamp,
+  parseTokenList,
+  parseUnsigned,
+  parseVia,
   parseWarnings,
-  parseDate,
-  formatDate,
-  type CSeq,
-  type MediaType,
-  type AuthValue,
   type RAck,
-  type ParamValue,
   type RetryAfter,
   type Timestamp,
+  Via,
   type Warning,
 } from './values.js';

@@ -43,7 +43,8 @@ export function resolveLimits(partial: Partial<ParserLimits> | undefined): Parse
   if (partial === undefined) return DEFAULT_LIMITS;
   const out = { ...DEFAULT_LIMITS, ...partial };
   for (const [k, v] of Object.entries(out)) {
-    if (!Number.isInteger(v) || v <= 0) throw new RangeError(`limits.${k} must be a positive integer, got ${String(v)}`);
+    if (!Number.isInteger(v) || v <= 0)
+      throw new RangeError(`limits.${k} must be a positive integer, got ${String(v)}`);
   }
   return out;
 }

@@ -1,22 +1,18 @@
 import { SipParseError } from './errors.js';
-import { H, IS_LIST, NAMES, headerId } from './internal/names.js';
+import { H, headerId, IS_LIST, NAMES } from './internal/names.js';
 import { isAscii, utf8Decode } from './internal/text.js';
-import { type Uri, parseUri } from './uri.js';
+import type { Params } from './params.js';
+import { parseUri, type Uri } from './uri.js';
 import {
   type AuthValue,
   type CSeq,
   type MediaType,
   type NameAddr,
   type ParamValue,
-  type RAck,
-  type RetryAfter,
-  type Timestamp,
-  type Via,
-  type Warning,
   parseAccept,
   parseAuth,
-  parseCSeq,
   parseCallId,
+  parseCSeq,
   parseDate,
   parseDeltaSeconds,
   parseDeltaWithParams,
@@ -32,8 +28,12 @@ import {
   parseUnsigned,
   parseVia,
   parseWarnings,
+  type RAck,
+  type RetryAfter,
+  type Timestamp,
+  type Via,
+  type Warning,
 } from './values.js';
-import type { Params } from './params.js';
 
 /** Entry layout in the flat header table. */
 export const STRIDE = 7;
@@ -329,7 +329,8 @@ export abstract class SipMessage {
 
   /** @internal */
   _cached<T>(slot: number, make: () => T): T {
-    const c = (this._c ??= []);
+    if (this._c === undefined) this._c = [];
+    const c = this._c;
     let v = c[slot] as T | undefined;
     if (v === undefined) {
       v = make();
@@ -355,7 +356,8 @@ export abstract class SipMessage {
     const v = this._first(id === TOP_VIA ? H.Via : id);
     if (v === undefined) return undefined;
     const parsed = parse(v);
-    (this._c ??= [])[id] = parsed;
+    if (this._c === undefined) this._c = [];
+    this._c[id] = parsed;
     return parsed;
   }
 

@@ -1,6 +1,7 @@
 import { COMPACT, type KnownHeaderName } from './internal/names.js';
 
-export { canonicalHeaderName, type KnownHeaderName } from './internal/names.js';
+export { KNOWN_HEADER_NAMES, type KnownHeaderName } from './header-names.js';
+export { canonicalHeaderName } from './internal/names.js';
 
 /**
  * Compact header forms (RFC 3261 §7.3.3 and the IANA "Header Fields" registry): `v` → `Via`.

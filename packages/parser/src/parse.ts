@@ -1,5 +1,5 @@
 import { SipParseError } from './errors.js';
-import { TOKEN, isDigit, isWsp } from './internal/chars.js';
+import { isDigit, isWsp, TOKEN } from './internal/chars.js';
 import { H, hashStep, lookupName } from './internal/names.js';
 import { binaryString, utf8Decode, utf8Encode } from './internal/text.js';
 import { type ParserLimits, resolveLimits } from './limits.js';
@@ -31,8 +31,20 @@ export interface Head {
   contentLength: number;
 }
 
-function fail(code: ConstructorParameters<typeof SipParseError>[0], reason: string, at: number, text?: string, header?: string): never {
-  const excerpt = text === undefined ? undefined : text.slice(at, Math.min(text.length, at + 40)).split('\r\n')[0];
+function fail(
+  code: ConstructorParameters<typeof SipParseError>[0],
+  reason: string,
+  at: number,
+  text?: string,
+  header?: string,
+): never {
+  // Quote the line where it failed, so the message shows the bytes around the offset.
+  let excerpt: string | undefined;
+  if (text !== undefined) {
+    const from = text.lastIndexOf('\n', at - 1) + 1;
+    const to = text.indexOf('\r', at);
+    excerpt = text.slice(from, to < 0 ? text.length : to);
+  }
   throw new SipParseError(code, reason, at, header, excerpt);
 }
 
@@ -66,7 +78,12 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
     msg.body = bytes.subarray(bodyStart);
   } else {
     if (bodyStart + contentLength > bytes.length) {
-      partialFail(msg, 'BODY_TRUNCATED', `Content-Length ${contentLength} exceeds the ${bytes.length - bodyStart} bytes present`, bodyStart);
+      partialFail(
+        msg,
+        'BODY_TRUNCATED',
+        `Content-Length ${contentLength} exceeds the ${bytes.length - bodyStart} bytes present`,
+        bodyStart,
+      );
     }
     // Octets past Content-Length are discarded (RFC 3261 §18.3), never a second message.
     msg.body = bytes.subarray(bodyStart, bodyStart + contentLength);
@@ -74,7 +91,12 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
   return msg;
 }
 
-function partialFail(msg: SipRequest | SipResponse, code: ConstructorParameters<typeof SipParseError>[0], reason: string, at: number): never {
+function partialFail(
+  msg: SipRequest | SipResponse,
+  code: ConstructorParameters<typeof SipParseError>[0],
+  reason: string,
+  at: number,
+): never {
   const err = new SipParseError(code, reason, at, code === 'MISSING_CONTENT_LENGTH' ? undefined : 'Content-Length');
   err.partial = msg;
   throw err;
@@ -129,7 +151,12 @@ export function parseHead(bytes: Uint8Array, end: number, limits: ParserLimits):
     if (ne === ns) fail('INVALID_HEADER_NAME', 'expected a header name', ns, text);
     while (p < end && isWsp(text.charCodeAt(p))) p++;
     if (text.charCodeAt(p) !== 0x3a) {
-      fail(p < end && TOKEN[text.charCodeAt(p)] !== 1 && !isCrLf(text, p) ? 'INVALID_HEADER_NAME' : 'MISSING_COLON', 'expected ":" after the header name', p, text);
+      fail(
+        p < end && TOKEN[text.charCodeAt(p)] !== 1 && !isCrLf(text, p) ? 'INVALID_HEADER_NAME' : 'MISSING_COLON',
+        'expected ":" after the header name',
+        p,
+        text,
+      );
     }
     p++;
     let flags = 0;
@@ -152,7 +179,14 @@ export function parseHead(bytes: Uint8Array, end: number, limits: ParserLimits):
         break;
       }
       if (text.charCodeAt(lf - 1) !== 0x0d) fail('BARE_LF', 'line ends in LF without CR', lf, text);
-      if (lf - lineStart > limits.maxLineLength) fail('LINE_TOO_LONG', `header line longer than ${limits.maxLineLength} bytes`, lineStart, undefined, text.slice(ns, ne));
+      if (lf - lineStart > limits.maxLineLength)
+        fail(
+          'LINE_TOO_LONG',
+          `header line longer than ${limits.maxLineLength} bytes`,
+          lineStart,
+          undefined,
+          text.slice(ns, ne),
+        );
       const next = text.charCodeAt(lf + 1);
       if (next === 0x20 || next === 0x09) {
         flags = FOLDED;
@@ -162,7 +196,8 @@ export function parseHead(bytes: Uint8Array, end: number, limits: ParserLimits):
       }
       break;
     }
-    if (lf === end && lf - lineStart > limits.maxLineLength) fail('LINE_TOO_LONG', `header line longer than ${limits.maxLineLength} bytes`, lineStart);
+    if (lf === end && lf - lineStart > limits.maxLineLength)
+      fail('LINE_TOO_LONG', `header line longer than ${limits.maxLineLength} bytes`, lineStart);
     let ve = lf === end ? end : lf - 1;
     while (ve > vs && isWsp(text.charCodeAt(ve - 1))) ve--;
     const le = lf === end ? end : lf + 1;
@@ -173,7 +208,8 @@ export function parseHead(bytes: Uint8Array, end: number, limits: ParserLimits):
     if (id === H.ContentLength) {
       const n = contentLengthValue(text, vs, ve, limits.maxMessageSize);
       // RFC 4475 §3.1.2.15 (mcl01): two different lengths make framing impossible.
-      if (contentLength >= 0 && n !== contentLength) fail('CONFLICTING_CONTENT_LENGTH', 'two different Content-Length values', ns, text, 'Content-Length');
+      if (contentLength >= 0 && n !== contentLength)
+        fail('CONFLICTING_CONTENT_LENGTH', 'two different Content-Length values', ns, text, 'Content-Length');
       contentLength = n;
     }
     p = le;
@@ -223,10 +259,12 @@ function startLine(bytes: Uint8Array, text: string, s0: number, s1: number, f: n
     if (!(isDigit(text.charCodeAt(c)) && isDigit(text.charCodeAt(c + 1)) && isDigit(text.charCodeAt(c + 2)))) {
       fail('INVALID_STATUS_CODE', 'expected a three-digit status code', c, text);
     }
-    const status = (text.charCodeAt(c) - 0x30) * 100 + (text.charCodeAt(c + 1) - 0x30) * 10 + text.charCodeAt(c + 2) - 0x30;
+    const status =
+      (text.charCodeAt(c) - 0x30) * 100 + (text.charCodeAt(c + 1) - 0x30) * 10 + text.charCodeAt(c + 2) - 0x30;
     const after = c + 3;
     // A missing SP and empty phrase is tolerated; anything else glued to the code is not.
-    if (after < s1 && text.charCodeAt(after) !== 0x20) fail('INVALID_STATUS_CODE', 'expected a three-digit status code', c, text);
+    if (after < s1 && text.charCodeAt(after) !== 0x20)
+      fail('INVALID_STATUS_CODE', 'expected a three-digit status code', c, text);
     if (status < 100 || status > 699) fail('INVALID_STATUS_CODE', 'status code outside 100–699', c, text);
     let reason = after < s1 ? text.slice(after + 1, s1) : '';
     for (let i = 0; i < reason.length; i++) {
@@ -235,7 +273,8 @@ function startLine(bytes: Uint8Array, text: string, s0: number, s1: number, f: n
         reason = utf8Decode(bytes, after + 1, s1);
         break;
       }
-      if ((ch < 0x20 && ch !== 0x09) || ch === 0x7f) fail('INVALID_START_LINE', 'control character in the reason phrase', after + 1 + i, text);
+      if ((ch < 0x20 && ch !== 0x09) || ch === 0x7f)
+        fail('INVALID_START_LINE', 'control character in the reason phrase', after + 1 + i, text);
     }
     return new SipResponse(status, reason, version, bytes, text, f, s0, s1);
   }
@@ -244,13 +283,15 @@ function startLine(bytes: Uint8Array, text: string, s0: number, s1: number, f: n
   let i = s0;
   while (i < s1 && TOKEN[text.charCodeAt(i)] === 1) i++;
   if (i === s0) fail('INVALID_METHOD', 'expected a method token', s0, text);
-  if (text.charCodeAt(i) !== 0x20) fail(i < s1 ? 'INVALID_METHOD' : 'INVALID_START_LINE', 'expected SP after the method', i, text);
+  if (text.charCodeAt(i) !== 0x20)
+    fail(i < s1 ? 'INVALID_METHOD' : 'INVALID_START_LINE', 'expected SP after the method', i, text);
   const method = text.slice(s0, i);
   const u0 = i + 1;
   let u1 = u0;
   while (u1 < s1 && text.charCodeAt(u1) > 0x20 && text.charCodeAt(u1) !== 0x7f) u1++;
   if (u1 === u0) fail('INVALID_REQUEST_URI', 'expected a Request-URI', u0, text);
-  if (text.charCodeAt(u1) !== 0x20) fail(u1 < s1 ? 'INVALID_REQUEST_URI' : 'INVALID_START_LINE', 'expected SP after the Request-URI', u1, text);
+  if (text.charCodeAt(u1) !== 0x20)
+    fail(u1 < s1 ? 'INVALID_REQUEST_URI' : 'INVALID_START_LINE', 'expected SP after the Request-URI', u1, text);
   const uri = text.slice(u0, u1);
   // Request-URI = SIP-URI / SIPS-URI / absoluteURI: it starts with a scheme, never "<".
   if (schemeEnd(uri) < 0) fail('INVALID_REQUEST_URI', 'Request-URI must start with a scheme', u0, text);

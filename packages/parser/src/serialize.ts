@@ -1,6 +1,6 @@
 import { H } from './internal/names.js';
 import { utf8Length, utf8Write } from './internal/text.js';
-import { F_ID, F_LE, F_NE, F_NS, F_VS, STRIDE, type SipRequest, type SipResponse } from './message.js';
+import { F_ID, F_LE, F_NE, F_NS, F_VS, type SipRequest, type SipResponse, STRIDE } from './message.js';
 
 /**
  * Renders a message to bytes.
@@ -59,7 +59,11 @@ export function serialize(msg: SipRequest | SipResponse): Uint8Array {
     const b = k * STRIDE;
     const ns = f[b + F_NS] as number;
     if (clRender && (f[b + F_ID] as number) === H.ContentLength) {
-      o = utf8Write(`${ns < 0 ? (x[f[b + F_VS] as number] as string) : msg._text.slice(ns, f[b + F_NE] as number)}: ${bodyLength}\r\n`, out, o);
+      o = utf8Write(
+        `${ns < 0 ? (x[f[b + F_VS] as number] as string) : msg._text.slice(ns, f[b + F_NE] as number)}: ${bodyLength}\r\n`,
+        out,
+        o,
+      );
       continue;
     }
     if (ns >= 0) {

@@ -2,14 +2,14 @@ import { SipParseError } from './errors.js';
 import {
   HNVCHAR,
   HOST,
-  PARAMCHAR,
-  PASSWORD,
-  SCHEME,
-  USER,
   hexValue,
   isAlpha,
   isDigit,
   isHex,
+  PARAMCHAR,
+  PASSWORD,
+  SCHEME,
+  USER,
 } from './internal/chars.js';
 import { utf8Encode } from './internal/text.js';
 import { Params } from './params.js';
@@ -128,7 +128,7 @@ export function schemeEnd(text: string): number {
 }
 
 /** Unescapes %HH runs of s[from, to) after checking every char against `table`. */
-function unescape(s: string, from: number, to: number, table: Uint8Array, what: string, header?: string): string {
+function unescapeRun(s: string, from: number, to: number, table: Uint8Array, what: string, header?: string): string {
   let escaped = false;
   for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i);
@@ -165,8 +165,8 @@ function parseSip(s: string, scheme: 'sip' | 'sips', start: number, header?: str
     const colon = s.indexOf(':', start);
     const userEnd = colon >= 0 && colon < at ? colon : at;
     if (userEnd === start) uriError('empty user part', start, s, header);
-    user = unescape(s, start, userEnd, USER, 'user part', header);
-    if (userEnd < at) password = unescape(s, userEnd + 1, at, PASSWORD, 'password', header);
+    user = unescapeRun(s, start, userEnd, USER, 'user part', header);
+    if (userEnd < at) password = unescapeRun(s, userEnd + 1, at, PASSWORD, 'password', header);
     i = at + 1;
   }
   // host
@@ -202,12 +202,12 @@ function parseSip(s: string, scheme: 'sip' | 'sips', start: number, header?: str
     const n = ++i;
     while (i < s.length && s.charCodeAt(i) !== 0x3d && s.charCodeAt(i) !== 0x3b && s.charCodeAt(i) !== 0x3f) i++;
     if (i === n) uriError('empty URI parameter', n, s, header);
-    params.push(unescape(s, n, i, PARAMCHAR, 'URI parameter', header));
+    params.push(unescapeRun(s, n, i, PARAMCHAR, 'URI parameter', header));
     if (s.charCodeAt(i) === 0x3d) {
       const v = ++i;
       while (i < s.length && s.charCodeAt(i) !== 0x3b && s.charCodeAt(i) !== 0x3f) i++;
       if (i === v) uriError('empty URI parameter value', v, s, header);
-      params.push(unescape(s, v, i, PARAMCHAR, 'URI parameter value', header));
+      params.push(unescapeRun(s, v, i, PARAMCHAR, 'URI parameter value', header));
     } else params.push(null);
   }
   const headers: (string | null)[] = [];
@@ -216,10 +216,10 @@ function parseSip(s: string, scheme: 'sip' | 'sips', start: number, header?: str
       const n = ++i;
       while (i < s.length && s.charCodeAt(i) !== 0x3d && s.charCodeAt(i) !== 0x26) i++;
       if (i === n || s.charCodeAt(i) !== 0x3d) uriError('expected URI header name "="', i, s, header);
-      headers.push(unescape(s, n, i, HNVCHAR, 'URI header name', header));
+      headers.push(unescapeRun(s, n, i, HNVCHAR, 'URI header name', header));
       const v = ++i;
       while (i < s.length && s.charCodeAt(i) !== 0x26) i++;
-      headers.push(unescape(s, v, i, HNVCHAR, 'URI header value', header));
+      headers.push(unescapeRun(s, v, i, HNVCHAR, 'URI header value', header));
     } while (s.charCodeAt(i) === 0x26);
   }
   if (i !== s.length) uriError('unexpected character in URI', i, s, header);
@@ -281,7 +281,12 @@ function parseTel(s: string, start: number, header?: string): TelUri {
   // RFC 3966 §3: phonedigit = DIGIT / visual-separator; local numbers also allow HEXDIG * #
   for (let k = global ? 1 : 0; k < number.length; k++) {
     const c = number.charCodeAt(k);
-    const ok = isDigit(c) || c === 0x2d || c === 0x2e || c === 0x28 || c === 0x29 ||
+    const ok =
+      isDigit(c) ||
+      c === 0x2d ||
+      c === 0x2e ||
+      c === 0x28 ||
+      c === 0x29 ||
       (!global && (isHex(c) || c === 0x2a || c === 0x23));
     if (!ok) uriError('bad telephone number', start + k, s, header);
   }
@@ -290,11 +295,11 @@ function parseTel(s: string, start: number, header?: string): TelUri {
     const n = ++i;
     while (i < s.length && s.charCodeAt(i) !== 0x3d && s.charCodeAt(i) !== 0x3b) i++;
     if (i === n) uriError('empty tel parameter', n, s, header);
-    params.push(unescape(s, n, i, PARAMCHAR, 'tel parameter', header));
+    params.push(unescapeRun(s, n, i, PARAMCHAR, 'tel parameter', header));
     if (s.charCodeAt(i) === 0x3d) {
       const v = ++i;
       while (i < s.length && s.charCodeAt(i) !== 0x3b) i++;
-      params.push(unescape(s, v, i, PARAMCHAR, 'tel parameter value', header));
+      params.push(unescapeRun(s, v, i, PARAMCHAR, 'tel parameter value', header));
     } else params.push(null);
   }
   return { kind: 'tel', scheme: 'tel', number, global, params: new Params(params), raw: s };
@@ -305,7 +310,7 @@ function parseTel(s: string, start: number, header?: string): TelUri {
 
 const HEX = '0123456789ABCDEF';
 
-function escape(s: string, table: Uint8Array): string {
+function escapeRun(s: string, table: Uint8Array): string {
   let plain = true;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -328,8 +333,8 @@ function formatParams(p: Params, lead: string, sep: string, table: Uint8Array): 
   for (const [k, v] of p) {
     out += first ? lead : sep;
     first = false;
-    out += escape(k, table);
-    if (v !== null) out += `=${escape(v, table)}`;
+    out += escapeRun(k, table);
+    if (v !== null) out += `=${escapeRun(v, table)}`;
   }
   return out;
 }
@@ -348,8 +353,8 @@ export function formatUri(uri: Uri): string {
   if (uri.kind === 'tel') return `tel:${uri.number}${formatParams(uri.params, ';', ';', PARAMCHAR)}`;
   let out = `${uri.scheme}:`;
   if (uri.user !== undefined) {
-    out += escape(uri.user, USER);
-    if (uri.password !== undefined) out += `:${escape(uri.password, PASSWORD)}`;
+    out += escapeRun(uri.user, USER);
+    if (uri.password !== undefined) out += `:${escapeRun(uri.password, PASSWORD)}`;
     out += '@';
   }
   out += uri.host;

@@ -1,5 +1,5 @@
 import { SipParseError } from './errors.js';
-import type { SipRequest, SipResponse, SipMessage } from './message.js';
+import type { SipMessage, SipRequest, SipResponse } from './message.js';
 
 /**
  * One thing wrong with a message, with the status a UAS should answer because of it.
@@ -176,7 +176,8 @@ export function validateRequest(req: SipRequest, options: RequestValidationOptio
     }
   }
   // §8.1.1.5: the CSeq method MUST match the request method.
-  if (cseq !== undefined && cseq.method !== req.method) c.add(400, 'CSeq method does not match the request method', 'CSeq');
+  if (cseq !== undefined && cseq.method !== req.method)
+    c.add(400, 'CSeq method does not match the request method', 'CSeq');
   if (options.schemes !== undefined && ruri !== undefined) {
     const schemes = new Set([...options.schemes].map((s) => s.toLowerCase()));
     if (!schemes.has(ruri.scheme)) c.add(416, `Unsupported URI scheme ${ruri.scheme}`, 'Request-URI');
@@ -205,9 +206,11 @@ export function validateRequest(req: SipRequest, options: RequestValidationOptio
   if (options.produces !== undefined && req.has('Accept')) {
     const ranges = c.read('Accept', () => req.accept) ?? [];
     const produces = [...options.produces].map((s) => s.toLowerCase().split('/'));
-    const fits = ranges.length === 0 || ranges.some((r) =>
-      produces.some(([t, s]) => (r.type === '*' || r.type === t) && (r.subtype === '*' || r.subtype === s)),
-    );
+    const fits =
+      ranges.length === 0 ||
+      ranges.some((r) =>
+        produces.some(([t, s]) => (r.type === '*' || r.type === t) && (r.subtype === '*' || r.subtype === s)),
+      );
     if (!fits) c.add(406, 'No acceptable body type', 'Accept');
   }
   return c.result();

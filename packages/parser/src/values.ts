@@ -1,9 +1,9 @@
 // Typed header values (RFC 3261 §20 and companions) and their parsers.
 import { SipParseError } from './errors.js';
-import { TOKEN, WORD, isDigit, isToken, isWsp } from './internal/chars.js';
+import { isDigit, isToken, isWsp, TOKEN, WORD } from './internal/chars.js';
 import { Cursor } from './internal/cursor.js';
 import { NO_PARAMS, Params, quote } from './params.js';
-import { type Uri, formatUri, parseUri } from './uri.js';
+import { formatUri, parseUri, type Uri } from './uri.js';
 
 /** Largest delta-seconds value; longer values are clamped (RFC 3261 §20.19 bounds Expires). */
 const MAX_DELTA = 0xffffffff;
@@ -41,7 +41,8 @@ function genericParams(c: Cursor): Params {
     const name = c.token('a parameter name');
     let value: string | null = null;
     if (c.sep(0x3d)) value = c.genValue();
-    (flat ??= []).push(name, value);
+    if (flat === undefined) flat = [];
+    flat.push(name, value);
   }
   return flat === undefined ? NO_PARAMS : new Params(flat);
 }
@@ -171,7 +172,10 @@ function nameAddrAt(c: Cursor, inList: boolean): NameAddr {
       while (i < c.end && isWsp(c.s.charCodeAt(i))) i++;
     }
     if (sawToken && c.s.charCodeAt(i) === 0x3c) {
-      display = c.s.slice(from, i).trim().replace(/[ \t]+/g, ' ');
+      display = c.s
+        .slice(from, i)
+        .trim()
+        .replace(/[ \t]+/g, ' ');
       c.i = i;
       p = 0x3c;
     }
@@ -342,7 +346,6 @@ function viaAt(c: Cursor): Via {
   const transport = c.token('a transport').toUpperCase();
   if (!c.lws()) c.fail('white space before sent-by');
   // sent-by = host [ COLON port ]
-  let host: string;
   const from = c.i;
   if (c.peek() === 0x5b) {
     const close = c.s.indexOf(']', c.i);
@@ -351,12 +354,13 @@ function viaAt(c: Cursor): Via {
   } else {
     while (c.i < c.end) {
       const ch = c.s.charCodeAt(c.i);
-      if (!((ch >= 0x30 && ch <= 0x39) || ((ch | 0x20) >= 0x61 && (ch | 0x20) <= 0x7a) || ch === 0x2d || ch === 0x2e)) break;
+      if (!((ch >= 0x30 && ch <= 0x39) || ((ch | 0x20) >= 0x61 && (ch | 0x20) <= 0x7a) || ch === 0x2d || ch === 0x2e))
+        break;
       c.i++;
     }
   }
   if (c.i === from) c.fail('a sent-by host');
-  host = c.s.slice(from, c.i);
+  const host = c.s.slice(from, c.i);
   let port: number | undefined;
   if (c.sep(0x3a)) {
     port = digitsAt(c, 65535, 'a port');
@@ -366,7 +370,8 @@ function viaAt(c: Cursor): Via {
   const ttl = params.get('ttl');
   if (ttl !== undefined && (ttl === null || !/^[0-9]{1,3}$/.test(ttl) || Number(ttl) > 255)) c.fail('ttl 0–255');
   const rport = params.get('rport');
-  if (rport !== undefined && rport !== null && (!/^[0-9]{1,5}$/.test(rport) || Number(rport) > 65535)) c.fail('rport port');
+  if (rport !== undefined && rport !== null && (!/^[0-9]{1,5}$/.test(rport) || Number(rport) > 65535))
+    c.fail('rport port');
   const branch = params.get('branch');
   if (branch === null) c.fail('a branch value');
   return new Via(transport, host, port, params, protocol, version);
@@ -833,7 +838,10 @@ const MONTH = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'O
  * @public
  */
 export function parseDate(value: string): Date {
-  const m = /^[ \t]*([A-Z][a-z]{2}), ([0-9]{2}) ([A-Z][a-z]{2}) ([0-9]{4}) ([0-9]{2}):([0-9]{2}):([0-9]{2}) GMT[ \t]*$/.exec(value);
+  const m =
+    /^[ \t]*([A-Z][a-z]{2}), ([0-9]{2}) ([A-Z][a-z]{2}) ([0-9]{4}) ([0-9]{2}):([0-9]{2}):([0-9]{2}) GMT[ \t]*$/.exec(
+      value,
+    );
   if (m === null) {
     throw new SipParseError('INVALID_HEADER_VALUE', 'expected "Wkd, DD Mon YYYY HH:MM:SS GMT"', 0, 'Date', value);
   }

@@ -1,6 +1,6 @@
 // A cursor over one header value (already unfolded) with the RFC 3261 §25.1 separators.
 import { SipParseError } from '../errors.js';
-import { TOKEN, isWsp } from './chars.js';
+import { isWsp, TOKEN } from './chars.js';
 
 export class Cursor {
   readonly s: string;
