@@ -1,6 +1,7 @@
 import { SipParseError } from './errors.js';
+import { TOKEN } from './internal/chars.js';
 import { H, headerId, IS_LIST, NAMES } from './internal/names.js';
-import { isAscii, utf8Decode } from './internal/text.js';
+import { utf8Decode } from './internal/text.js';
 import type { Params } from './params.js';
 import { parseUri, type Uri } from './uri.js';
 import {
@@ -35,21 +36,30 @@ import {
   type Warning,
 } from './values.js';
 
-/** Entry layout in the flat header table. */
-export const STRIDE = 7;
+/**
+ * Entry layout in the flat header table: STRIDE numbers per field.
+ * - F_ID: header id + 1 (0 for a name the parser does not know), plus FOLDED when the value
+ *   spans several lines;
+ * - F_NS: where the name starts in the source text, or -1 for a field set through the API;
+ * - F_VS, F_VE: the value's range (for an API field, F_VS indexes the name in the string table).
+ * The name's end and the raw field's end are found again when needed, so parsing stores less.
+ */
+export const STRIDE = 4;
 export const F_ID = 0;
-/** Name start in the source text, or -1 for a header set through the API. */
 export const F_NS = 1;
-export const F_NE = 2;
-/** Value start (or, for API headers, the index of the name in the string table). */
-export const F_VS = 3;
-export const F_VE = 4;
-/** End of the raw field, after its final CRLF. */
-export const F_LE = 5;
-export const F_FL = 6;
-export const FOLDED = 1;
+export const F_VS = 2;
+export const F_VE = 3;
+export const FOLDED = 1024;
+const ID_MASK = 1023;
+
+/** Header id of a table entry (-1 when unknown). */
+export function entryId(f: number[], k: number): number {
+  return ((f[k * STRIDE + F_ID] as number) & ID_MASK) - 1;
+}
 
 const TOP_VIA = NAMES.length;
+/** Cache slots: one per header id, plus the top Via. */
+const SLOTS = NAMES.length + 1;
 const pFrom = (v: string) => parseNameAddr(v, 'From');
 const pTo = (v: string) => parseNameAddr(v, 'To');
 const pReplyTo = (v: string) => parseNameAddr(v, 'Reply-To');
@@ -63,6 +73,14 @@ const pEvent = (v: string) => parseParamValue(v, 'Event');
 const pSubState = (v: string) => parseParamValue(v, 'Subscription-State');
 const pSessionExpires = (v: string) => parseDeltaWithParams(v, 'Session-Expires');
 const UNFOLD = /[ \t]*\r\n[ \t]+/g;
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** End of the header name starting at ns (token characters). */
+function nameEnd(text: string, ns: number): number {
+  let i = ns;
+  while (i < text.length && TOKEN[text.charCodeAt(i)] === 1) i++;
+  return i;
+}
 
 /**
  * One header field as it appears in a message: the name as written and its value (unfolded).
@@ -142,9 +160,21 @@ export abstract class SipMessage {
     const vs = f[b + F_VS] as number;
     const ve = f[b + F_VE] as number;
     let s = this._text.slice(vs, ve);
-    if (!isAscii(s)) s = utf8Decode(this._src, vs, ve);
-    if (((f[b + F_FL] as number) & FOLDED) !== 0) s = s.replace(UNFOLD, ' ');
+    if (NON_ASCII.test(s)) s = utf8Decode(this._src, vs, ve);
+    if (((f[b + F_ID] as number) & FOLDED) !== 0) s = s.replace(UNFOLD, ' ');
     return s;
+  }
+
+  /**
+   * @internal value of field k as one char per byte, for headers whose grammar is ASCII only
+   * (a non-ASCII octet then fails that grammar, as it should).
+   */
+  _ascii(k: number): string {
+    const f = this._f;
+    const b = k * STRIDE;
+    if ((f[b + F_NS] as number) < 0) return this._x[(f[b + F_VS] as number) + 1] as string;
+    const s = this._text.slice(f[b + F_VS] as number, f[b + F_VE] as number);
+    return ((f[b + F_ID] as number) & FOLDED) !== 0 ? s.replace(UNFOLD, ' ') : s;
   }
 
   /** @internal name of field k as written */
@@ -153,16 +183,17 @@ export abstract class SipMessage {
     const b = k * STRIDE;
     const ns = f[b + F_NS] as number;
     if (ns < 0) return this._x[f[b + F_VS] as number] as string;
-    return this._text.slice(ns, f[b + F_NE] as number);
+    return this._text.slice(ns, nameEnd(this._text, ns));
   }
 
   /** @internal index of the next field with this id (or this lowercase name) at or after k */
   _find(id: number, lower: string, k: number): number {
     const f = this._f;
     const n = f.length / STRIDE;
+    const want = id + 1;
     for (; k < n; k++) {
-      const fid = f[k * STRIDE + F_ID] as number;
-      if (id >= 0 ? fid === id : fid < 0 && this._name(k).toLowerCase() === lower) return k;
+      const fid = (f[k * STRIDE + F_ID] as number) & ID_MASK;
+      if (want > 0 ? fid === want : fid === 0 && this._name(k).toLowerCase() === lower) return k;
     }
     return -1;
   }
@@ -171,6 +202,12 @@ export abstract class SipMessage {
   _first(id: number): string | undefined {
     const k = this._find(id, '', 0);
     return k < 0 ? undefined : this._value(k);
+  }
+
+  /** @internal first value of a known header id whose grammar is ASCII only */
+  _firstAscii(id: number): string | undefined {
+    const k = this._find(id, '', 0);
+    return k < 0 ? undefined : this._ascii(k);
   }
 
   /**
@@ -235,7 +272,7 @@ export abstract class SipMessage {
     const at = this._x.length;
     const id = headerId(name);
     this._x.push(id >= 0 && name.length > 1 ? (NAMES[id] as string) : name, String(value));
-    return [id, -1, 0, at, 0, 0, 0];
+    return [id + 1, -1, at, 0];
   }
 
   /**
@@ -329,7 +366,7 @@ export abstract class SipMessage {
 
   /** @internal */
   _cached<T>(slot: number, make: () => T): T {
-    if (this._c === undefined) this._c = [];
+    if (this._c === undefined) this._c = new Array<unknown>(SLOTS);
     const c = this._c;
     let v = c[slot] as T | undefined;
     if (v === undefined) {
@@ -339,36 +376,44 @@ export abstract class SipMessage {
     return v;
   }
 
-  #list<T>(id: number, parse: (value: string, out: T[]) => T[]): readonly T[] {
-    return this._cached(id, () => {
-      const out: T[] = [];
-      for (let k = this._find(id, '', 0); k >= 0; k = this._find(id, '', k + 1)) parse(this._value(k), out);
-      return out;
-    });
+  #list<T>(id: number, parse: (value: string, out: T[]) => T[], ascii = false): readonly T[] {
+    const c = this._c;
+    if (c !== undefined) {
+      const hit = c[id];
+      if (hit !== undefined) return hit as T[];
+    }
+    const out: T[] = [];
+    for (let k = this._find(id, '', 0); k >= 0; k = this._find(id, '', k + 1)) {
+      parse(ascii ? this._ascii(k) : this._value(k), out);
+    }
+    if (this._c === undefined) this._c = new Array<unknown>(SLOTS);
+    this._c[id] = out;
+    return out;
   }
 
-  #single<T>(id: number, parse: (value: string) => T): T | undefined {
+  #single<T>(id: number, parse: (value: string) => T, ascii = false): T | undefined {
     const c = this._c;
     if (c !== undefined) {
       const hit = c[id];
       if (hit !== undefined) return hit as T;
     }
-    const v = this._first(id === TOP_VIA ? H.Via : id);
+    const hid = id === TOP_VIA ? H.Via : id;
+    const v = ascii ? this._firstAscii(hid) : this._first(hid);
     if (v === undefined) return undefined;
     const parsed = parse(v);
-    if (this._c === undefined) this._c = [];
+    if (this._c === undefined) this._c = new Array<unknown>(SLOTS);
     this._c[id] = parsed;
     return parsed;
   }
 
   /** The top Via value (only it is parsed). */
   get topVia(): Via | undefined {
-    return this.#single(TOP_VIA, parseFirstVia);
+    return this.#single(TOP_VIA, parseFirstVia, true);
   }
 
   /** Every Via value, top first. */
   get vias(): readonly Via[] {
-    return this.#list(H.Via, parseVia);
+    return this.#list(H.Via, parseVia, true);
   }
 
   /** From (RFC 3261 §20.20). */
@@ -383,12 +428,12 @@ export abstract class SipMessage {
 
   /** Call-ID (RFC 3261 §20.8). */
   get callId(): string | undefined {
-    return this.#single(H.CallId, parseCallId);
+    return this.#single(H.CallId, parseCallId, true);
   }
 
   /** CSeq (RFC 3261 §20.16). */
   get cseq(): CSeq | undefined {
-    return this.#single(H.CSeq, parseCSeq);
+    return this.#single(H.CSeq, parseCSeq, true);
   }
 
   /** Contact values, or `'*'` for the REGISTER wildcard (RFC 3261 §10.2.2). */
@@ -446,12 +491,12 @@ export abstract class SipMessage {
 
   /** Max-Forwards, 0–255 (RFC 3261 §20.22). */
   get maxForwards(): number | undefined {
-    return this.#single(H.MaxForwards, pMaxForwards);
+    return this.#single(H.MaxForwards, pMaxForwards, true);
   }
 
   /** Content-Length as written (the parser has already checked it against the body). */
   get contentLength(): number | undefined {
-    return this.#single(H.ContentLength, pContentLength);
+    return this.#single(H.ContentLength, pContentLength, true);
   }
 
   /** Content-Type (RFC 3261 §20.15). */
@@ -461,37 +506,37 @@ export abstract class SipMessage {
 
   /** Expires in seconds (RFC 3261 §20.19); values past 2^32-1 are clamped. */
   get expires(): number | undefined {
-    return this.#single(H.Expires, pExpires);
+    return this.#single(H.Expires, pExpires, true);
   }
 
   /** Min-Expires in seconds (RFC 3261 §20.23). */
   get minExpires(): number | undefined {
-    return this.#single(H.MinExpires, pMinExpires);
+    return this.#single(H.MinExpires, pMinExpires, true);
   }
 
   /** Allow method list (empty when absent). */
   get allow(): readonly string[] {
-    return this.#list(H.Allow, (v, o) => parseTokenList(v, 'Allow', o));
+    return this.#list(H.Allow, (v, o) => parseTokenList(v, 'Allow', o), true);
   }
 
   /** Supported option tags (empty when absent). */
   get supported(): readonly string[] {
-    return this.#list(H.Supported, (v, o) => parseTokenList(v, 'Supported', o));
+    return this.#list(H.Supported, (v, o) => parseTokenList(v, 'Supported', o), true);
   }
 
   /** Require option tags (empty when absent). */
   get require(): readonly string[] {
-    return this.#list(H.Require, (v, o) => parseTokenList(v, 'Require', o));
+    return this.#list(H.Require, (v, o) => parseTokenList(v, 'Require', o), true);
   }
 
   /** Proxy-Require option tags (empty when absent). */
   get proxyRequire(): readonly string[] {
-    return this.#list(H.ProxyRequire, (v, o) => parseTokenList(v, 'Proxy-Require', o));
+    return this.#list(H.ProxyRequire, (v, o) => parseTokenList(v, 'Proxy-Require', o), true);
   }
 
   /** Unsupported option tags (empty when absent). */
   get unsupported(): readonly string[] {
-    return this.#list(H.Unsupported, (v, o) => parseTokenList(v, 'Unsupported', o));
+    return this.#list(H.Unsupported, (v, o) => parseTokenList(v, 'Unsupported', o), true);
   }
 
   /** Accept media ranges (empty when absent; check `has('Accept')` to tell absent from empty). */
@@ -501,7 +546,7 @@ export abstract class SipMessage {
 
   /** Content-Encoding codings (empty when absent). */
   get contentEncoding(): readonly string[] {
-    return this.#list(H.ContentEncoding, (v, o) => parseTokenList(v, 'Content-Encoding', o));
+    return this.#list(H.ContentEncoding, (v, o) => parseTokenList(v, 'Content-Encoding', o), true);
   }
 
   /** WWW-Authenticate challenges, one per field. */
@@ -526,12 +571,12 @@ export abstract class SipMessage {
 
   /** RSeq (RFC 3262 §7.1). */
   get rseq(): number | undefined {
-    return this.#single(H.RSeq, pRSeq);
+    return this.#single(H.RSeq, pRSeq, true);
   }
 
   /** RAck (RFC 3262 §7.2). */
   get rack(): RAck | undefined {
-    return this.#single(H.RAck, parseRAck);
+    return this.#single(H.RAck, parseRAck, true);
   }
 
   /** Event (RFC 6665 §8.2.1); `params.get('id')` gives the event id. */
@@ -546,17 +591,17 @@ export abstract class SipMessage {
 
   /** Session-Expires (RFC 4028 §4); `params.get('refresher')` is `uac` or `uas`. */
   get sessionExpires(): { readonly seconds: number; readonly params: Params } | undefined {
-    return this.#single(H.SessionExpires, pSessionExpires);
+    return this.#single(H.SessionExpires, pSessionExpires, true);
   }
 
   /** Timestamp (RFC 3261 §20.38). */
   get timestamp(): Timestamp | undefined {
-    return this.#single(H.Timestamp, parseTimestamp);
+    return this.#single(H.Timestamp, parseTimestamp, true);
   }
 
   /** Date (RFC 3261 §20.17), GMT only. */
   get date(): Date | undefined {
-    return this.#single(H.Date, parseDate);
+    return this.#single(H.Date, parseDate, true);
   }
 
   /** Retry-After (RFC 3261 §20.33). */
@@ -601,10 +646,10 @@ export class SipRequest extends SipMessage {
   uri: string;
   /** Always true. */
   readonly isRequest = true as const;
-  #uriText: string | undefined;
-  #uri: Uri | undefined;
-  /** @internal start line as parsed, to tell whether it changed */
-  _orig: string;
+  /** @internal */
+  _uriText: string | undefined = undefined;
+  /** @internal */
+  _uri: Uri | undefined = undefined;
 
   /** @internal */
   constructor(
@@ -620,16 +665,15 @@ export class SipRequest extends SipMessage {
     super(version, src, text, f, s0, s1);
     this.method = method;
     this.uri = uri;
-    this._orig = `${method} ${uri} ${version}`;
   }
 
   /** The Request-URI parsed (on first use, re-parsed if `uri` changes). */
   get requestUri(): Uri {
-    if (this.#uriText !== this.uri || this.#uri === undefined) {
-      this.#uri = parseUri(this.uri, 'Request-URI');
-      this.#uriText = this.uri;
+    if (this._uriText !== this.uri || this._uri === undefined) {
+      this._uri = parseUri(this.uri, 'Request-URI');
+      this._uriText = this.uri;
     }
-    return this.#uri;
+    return this._uri;
   }
 
   /** The start line without its CRLF. */
@@ -650,8 +694,6 @@ export class SipResponse extends SipMessage {
   reason: string;
   /** Always false. */
   readonly isRequest = false as const;
-  /** @internal start line as parsed, to tell whether it changed */
-  _orig: string;
 
   /** @internal */
   constructor(
@@ -667,7 +709,6 @@ export class SipResponse extends SipMessage {
     super(version, src, text, f, s0, s1);
     this.status = status;
     this.reason = reason;
-    this._orig = `${version} ${status} ${reason}`;
   }
 
   /** The start line without its CRLF. */

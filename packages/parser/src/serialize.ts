@@ -1,6 +1,6 @@
 import { H } from './internal/names.js';
 import { utf8Length, utf8Write } from './internal/text.js';
-import { F_ID, F_LE, F_NE, F_NS, F_VS, type SipRequest, type SipResponse, STRIDE } from './message.js';
+import { entryId, F_NS, F_VE, F_VS, type SipRequest, type SipResponse, STRIDE } from './message.js';
 
 /**
  * Renders a message to bytes.
@@ -21,7 +21,7 @@ export function serialize(msg: SipRequest | SipResponse): Uint8Array {
   const n = f.length / STRIDE;
   const bodyLength = msg.body.length;
   const start = msg.startLine;
-  const rawStart = start === msg._orig && msg._s1 > msg._s0;
+  const rawStart = msg._s1 > msg._s0 && start === msg._text.slice(msg._s0, msg._s1);
 
   let size = (rawStart ? msg._s1 - msg._s0 : utf8Length(start)) + 2;
   let clSeen = false;
@@ -30,7 +30,7 @@ export function serialize(msg: SipRequest | SipResponse): Uint8Array {
   for (let k = 0; k < n; k++) {
     const b = k * STRIDE;
     const ns = f[b + F_NS] as number;
-    if ((f[b + F_ID] as number) === H.ContentLength) {
+    if (entryId(f, k) === H.ContentLength) {
       clSeen = true;
       if (ns < 0 || msg.contentLength !== bodyLength) {
         clRender = true;
@@ -38,7 +38,7 @@ export function serialize(msg: SipRequest | SipResponse): Uint8Array {
         continue;
       }
     }
-    if (ns >= 0) size += (f[b + F_LE] as number) - ns;
+    if (ns >= 0) size += lineEnd(msg._text, f[b + F_VE] as number) - ns;
     else {
       const at = f[b + F_VS] as number;
       size += utf8Length(x[at] as string) + 2 + utf8Length(x[at + 1] as string) + 2;
@@ -58,16 +58,16 @@ export function serialize(msg: SipRequest | SipResponse): Uint8Array {
   for (let k = 0; k < n; k++) {
     const b = k * STRIDE;
     const ns = f[b + F_NS] as number;
-    if (clRender && (f[b + F_ID] as number) === H.ContentLength) {
+    if (clRender && entryId(f, k) === H.ContentLength) {
       o = utf8Write(
-        `${ns < 0 ? (x[f[b + F_VS] as number] as string) : msg._text.slice(ns, f[b + F_NE] as number)}: ${bodyLength}\r\n`,
+        `${msg._name(k)}: ${bodyLength}\r\n`,
         out,
         o,
       );
       continue;
     }
     if (ns >= 0) {
-      const le = f[b + F_LE] as number;
+      const le = lineEnd(msg._text, f[b + F_VE] as number);
       out.set(src.subarray(ns, le), o);
       o += le - ns;
     } else {
@@ -85,4 +85,10 @@ export function serialize(msg: SipRequest | SipResponse): Uint8Array {
   out[o++] = 10;
   out.set(msg.body, o);
   return out;
+}
+
+/** End of the raw field whose value ends at ve: just after the LF of its last line. */
+function lineEnd(text: string, ve: number): number {
+  const lf = text.indexOf('\n', ve);
+  return lf < 0 ? text.length : lf + 1;
 }

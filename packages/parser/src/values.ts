@@ -377,6 +377,33 @@ function viaAt(c: Cursor): Via {
   return new Via(transport, host, port, params, protocol, version);
 }
 
+// The common shape of a Via value, "SIP/2.0/UDP host[:port];name=value…" with no optional white
+// space, in one linear regex (every repetition starts with a character its body cannot hold).
+// Anything else takes the general path above, which accepts all of RFC 3261 §20.42.
+const VIA_FAST =
+  /^SIP\/2\.0\/([A-Z]{2,5}) ([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?((?:;[A-Za-z0-9.!%*_+`'~-]+(?:=[A-Za-z0-9.!%*_+`'~:-]+)?)*)(?=$|,)/;
+
+function fastVia(value: string): Via | undefined {
+  const m = VIA_FAST.exec(value);
+  if (m === null) return undefined;
+  const paramText = m[4] as string;
+  const flat: (string | null)[] = [];
+  let i = 1;
+  while (i < paramText.length) {
+    let semi = paramText.indexOf(';', i);
+    if (semi < 0) semi = paramText.length;
+    const eq = paramText.indexOf('=', i);
+    if (eq >= 0 && eq < semi) flat.push(paramText.slice(i, eq), paramText.slice(eq + 1, semi));
+    else flat.push(paramText.slice(i, semi), null);
+    i = semi + 1;
+  }
+  const params = flat.length === 0 ? NO_PARAMS : new Params(flat);
+  const port = m[3] === undefined ? undefined : Number(m[3]);
+  if (port !== undefined && port > 65535) return undefined;
+  if (params.has('ttl') || params.has('rport') || params.get('branch') === null) return undefined;
+  return new Via(m[1] as string, m[2] as string, port, params);
+}
+
 /**
  * Parses a Via header value into its comma-separated Via values.
  *
@@ -396,6 +423,8 @@ export function parseVia(value: string, out: Via[] = []): Via[] {
 
 /** The first Via value of a Via header value, without parsing the rest. */
 export function parseFirstVia(value: string): Via {
+  const fast = fastVia(value);
+  if (fast !== undefined) return fast;
   const c = new Cursor(value, 'Via');
   c.ws();
   const v = viaAt(c);
@@ -438,6 +467,9 @@ export function parseCSeq(value: string): CSeq {
   return { seq, method };
 }
 
+// RFC 3261 §25.1: Call-ID = word [ "@" word ] (values arrive trimmed).
+const CALL_ID = /^[A-Za-z0-9\-.!%*_+`'~()<>:\\"/[\]?{}]+(?:@[A-Za-z0-9\-.!%*_+`'~()<>:\\"/[\]?{}]+)?$/;
+
 /**
  * Parses a Call-ID value: `word [ "@" word ]` (RFC 3261 §20.8).
  *
@@ -446,6 +478,7 @@ export function parseCSeq(value: string): CSeq {
  * @public
  */
 export function parseCallId(value: string): string {
+  if (CALL_ID.test(value)) return value;
   const c = new Cursor(value, 'Call-ID');
   c.ws();
   const from = c.i;

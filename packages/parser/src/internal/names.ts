@@ -136,43 +136,46 @@ export function canonicalHeaderName(name: string): string {
   return i < 0 ? name : (NAMES[i] as string);
 }
 
-// Byte-level lookup: a small open-addressing table keyed by a hash computed while the parser
-// scans the name, verified against the lowercase spelling. No string is made for known names.
-const SLOTS = 1024;
-const slotKey: string[] = new Array(SLOTS).fill('');
-const slotId = new Int16Array(SLOTS).fill(-1);
+// Byte-level lookup: candidates by (length, first letter), verified case-insensitively against
+// the lowercase spelling in the same loop that checks the name is a token. No string is made
+// for a known name.
+const MAX_NAME = 63;
+const CANDIDATES: (readonly number[] | undefined)[] = new Array(64 * 32);
+const LOWER_BY_ID: readonly string[] = LOWER;
 
-/** Hash step used by the scanner: fold in one name byte, case-insensitively. */
-export function hashStep(h: number, c: number): number {
-  return (Math.imul(h, 31) + (c | 0x20)) | 0;
-}
-
-function slotOf(h: number): number {
-  return (h ^ (h >>> 10)) & (SLOTS - 1);
+function candidateKey(len: number, c0: number): number {
+  return (len << 5) | (c0 & 31);
 }
 
 for (const [lower, i] of BY_LOWER) {
-  let h = 0;
-  for (let k = 0; k < lower.length; k++) h = hashStep(h, lower.charCodeAt(k));
-  let s = slotOf(h);
-  while (slotId[s] !== -1) s = (s + 1) & (SLOTS - 1);
-  slotId[s] = i;
-  slotKey[s] = lower;
+  const key = candidateKey(lower.length, lower.charCodeAt(0));
+  const list = CANDIDATES[key];
+  CANDIDATES[key] = list === undefined ? [i] : [...list, i];
+}
+for (let key = 0; key < CANDIDATES.length; key++) {
+  // Compact forms are one letter; put them apart from long names of length 1 (there are none).
+  const list = CANDIDATES[key];
+  if (list !== undefined) CANDIDATES[key] = list.filter((v, k) => list.indexOf(v) === k);
 }
 
-/** Id of the header name `text[start, end)` whose hash is `h`; -1 when unknown. */
-export function lookupName(text: string, start: number, end: number, h: number): number {
+/**
+ * Id of the header name text[start, end); -1 when the parser does not know it. The caller has
+ * found the end of the name; this does not check token characters for unknown names.
+ */
+export function lookupName(text: string, start: number, end: number): number {
   const len = end - start;
-  let s = slotOf(h);
-  for (;;) {
-    const i = slotId[s] as number;
-    if (i === -1) return -1;
-    const key = slotKey[s] as string;
-    if (key.length === len) {
-      let k = 0;
-      while (k < len && (text.charCodeAt(start + k) | 0x20) === key.charCodeAt(k)) k++;
-      if (k === len) return i;
-    }
-    s = (s + 1) & (SLOTS - 1);
+  if (len > MAX_NAME) return -1;
+  const list = CANDIDATES[candidateKey(len, text.charCodeAt(start))];
+  if (list === undefined) return -1;
+  for (let j = 0; j < list.length; j++) {
+    const id = list[j] as number;
+    const key = len === 1 ? (COMPACT_LOWER[id] as string) : (LOWER_BY_ID[id] as string);
+    let k = 0;
+    while (k < len && (text.charCodeAt(start + k) | 0x20) === key.charCodeAt(k)) k++;
+    if (k === len) return id;
   }
+  return -1;
 }
+
+const COMPACT_LOWER: string[] = [];
+for (const [c, n] of Object.entries(COMPACT)) COMPACT_LOWER[id(n)] = c;
