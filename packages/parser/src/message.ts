@@ -72,7 +72,32 @@ const pRSeq = (v: string) => parseUnsigned(v, 'RSeq', 0xffffffff);
 const pEvent = (v: string) => parseParamValue(v, 'Event');
 const pSubState = (v: string) => parseParamValue(v, 'Subscription-State');
 const pSessionExpires = (v: string) => parseDeltaWithParams(v, 'Session-Expires');
-const UNFOLD = /[ \t]*\r\n[ \t]+/g;
+/**
+ * RFC 3261 §7.3.1: a fold — the white space around a CRLF that starts a continuation line —
+ * reads as one SP. A white-space character escaped by a backslash (a quoted-pair) just before
+ * the fold is kept. Linear in the length of the value.
+ */
+function unfold(s: string): string {
+  let out = '';
+  let from = 0;
+  let crlf = s.indexOf('\r\n');
+  while (crlf >= 0) {
+    let a = crlf;
+    while (a > from && isWspCode(s.charCodeAt(a - 1))) a--;
+    if (a < crlf && a > 0 && s.charCodeAt(a - 1) === 0x5c) a++; // "\ " is text, not LWS
+    let b = crlf + 2;
+    while (b < s.length && isWspCode(s.charCodeAt(b))) b++;
+    out += `${s.slice(from, a)} `;
+    from = b;
+    crlf = s.indexOf('\r\n', b);
+  }
+  return out + s.slice(from);
+}
+
+function isWspCode(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /** End of the header name starting at ns (token characters). */
@@ -126,6 +151,8 @@ export abstract class SipMessage {
   _s0: number;
   /** @internal */
   _s1: number;
+  /** @internal end of the header section in `_text` (the body follows) */
+  _headEnd: number;
 
   /** @internal */
   constructor(version: string, src: Uint8Array, text: string, f: number[], s0: number, s1: number) {
@@ -137,6 +164,7 @@ export abstract class SipMessage {
     this._c = undefined;
     this._s0 = s0;
     this._s1 = s1;
+    this._headEnd = 0;
     this.body = EMPTY;
   }
 
@@ -161,7 +189,7 @@ export abstract class SipMessage {
     const ve = f[b + F_VE] as number;
     let s = this._text.slice(vs, ve);
     if (NON_ASCII.test(s)) s = utf8Decode(this._src, vs, ve);
-    if (((f[b + F_ID] as number) & FOLDED) !== 0) s = s.replace(UNFOLD, ' ');
+    if (((f[b + F_ID] as number) & FOLDED) !== 0) s = unfold(s);
     return s;
   }
 
@@ -174,7 +202,7 @@ export abstract class SipMessage {
     const b = k * STRIDE;
     if ((f[b + F_NS] as number) < 0) return this._x[(f[b + F_VS] as number) + 1] as string;
     const s = this._text.slice(f[b + F_VS] as number, f[b + F_VE] as number);
-    return ((f[b + F_ID] as number) & FOLDED) !== 0 ? s.replace(UNFOLD, ' ') : s;
+    return ((f[b + F_ID] as number) & FOLDED) !== 0 ? unfold(s) : s;
   }
 
   /** @internal name of field k as written */
@@ -408,12 +436,12 @@ export abstract class SipMessage {
 
   /** The top Via value (only it is parsed). */
   get topVia(): Via | undefined {
-    return this.#single(TOP_VIA, parseFirstVia, true);
+    return this.#single(TOP_VIA, parseFirstVia);
   }
 
   /** Every Via value, top first. */
   get vias(): readonly Via[] {
-    return this.#list(H.Via, parseVia, true);
+    return this.#list(H.Via, parseVia);
   }
 
   /** From (RFC 3261 §20.20). */
@@ -591,7 +619,7 @@ export abstract class SipMessage {
 
   /** Session-Expires (RFC 4028 §4); `params.get('refresher')` is `uac` or `uas`. */
   get sessionExpires(): { readonly seconds: number; readonly params: Params } | undefined {
-    return this.#single(H.SessionExpires, pSessionExpires, true);
+    return this.#single(H.SessionExpires, pSessionExpires);
   }
 
   /** Timestamp (RFC 3261 §20.38). */

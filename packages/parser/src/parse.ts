@@ -1,6 +1,6 @@
 import { SipParseError } from './errors.js';
 import { isDigit, isWsp, TOKEN } from './internal/chars.js';
-import { H, lookupName } from './internal/names.js';
+import { H, NAME_ACCEPT, NAME_CLASS, NAME_CLASSES, NAME_NEXT, NAME_ROOT } from './internal/names.js';
 import { binaryString, utf8Decode, utf8Encode } from './internal/text.js';
 import { type ParserLimits, resolveLimits } from './limits.js';
 import { FOLDED, SipRequest, SipResponse, STRIDE } from './message.js';
@@ -144,7 +144,14 @@ export function parseHead(bytes: Uint8Array, end: number, limits: ParserLimits):
     if (isWsp(c)) fail('UNEXPECTED_FOLDING', 'continuation line with no header before it', p, text);
     // field-name: a token. Known names are recognised without making a string.
     const ns = p;
-    while (p < end && TOKEN[text.charCodeAt(p)] === 1) p++;
+    let st = NAME_ROOT;
+    while (p < end) {
+      // Bytes, not chars: typed-array loads are the cheapest reads V8 has.
+      const cls = NAME_CLASS[bytes[p] as number] as number;
+      if (cls === 0) break;
+      st = NAME_NEXT[st * NAME_CLASSES + cls] as number;
+      p++;
+    }
     const ne = p;
     if (ne === ns) fail('INVALID_HEADER_NAME', 'expected a header name', ns, text);
     c = text.charCodeAt(p);
@@ -187,11 +194,17 @@ export function parseHead(bytes: Uint8Array, end: number, limits: ParserLimits):
       p = lf + 1;
       lineStart = p;
     }
-    if (lf === end && lf - lineStart > maxLine) fail('LINE_TOO_LONG', `header line longer than ${maxLine} bytes`, lineStart);
+    if (lf === end && lf - lineStart > maxLine)
+      fail('LINE_TOO_LONG', `header line longer than ${maxLine} bytes`, lineStart);
     let ve = lf === end ? end : lf - 1;
-    while (ve > vs && isWsp(text.charCodeAt(ve - 1))) ve--;
+    // Trailing LWS is not part of the value, folded or not (§7.3.1, §25.1 header-value).
+    for (;;) {
+      const t = text.charCodeAt(ve - 1);
+      if (ve > vs && (t === 0x20 || t === 0x09 || t === 0x0a || t === 0x0d)) ve--;
+      else break;
+    }
     const le = lf === end ? end : lf + 1;
-    const id = lookupName(text, ns, ne);
+    const id = NAME_ACCEPT[st] as number;
     if (n >= maxFields) fail('TOO_MANY_HEADERS', `more than ${limits.maxHeaders} header fields`, ns);
     // Single stores: V8 does not inline a push of several values.
     f[n] = id + 1 + folded;
@@ -212,9 +225,9 @@ export function parseHead(bytes: Uint8Array, end: number, limits: ParserLimits):
   }
   f.length = n;
   const msg = startLine(bytes, text, s0, s1, f);
+  msg._headEnd = p;
   return { msg, bodyStart: p, contentLength };
 }
-
 
 function contentLengthValue(text: string, vs: number, ve: number, max: number): number {
   // RFC 3261 §20.14: Content-Length = 1*DIGIT. Never used as a count before it is checked.
@@ -261,15 +274,16 @@ function startLine(bytes: Uint8Array, text: string, s0: number, s1: number, f: n
       fail('INVALID_STATUS_CODE', 'expected a three-digit status code', c, text);
     if (status < 100 || status > 699) fail('INVALID_STATUS_CODE', 'status code outside 100–699', c, text);
     let reason = after < s1 ? text.slice(after + 1, s1) : '';
+    // Reason-Phrase = *(reserved / unreserved / escaped / UTF8-NONASCII / UTF8-CONT / SP / HTAB)
+    let utf8 = false;
     for (let i = 0; i < reason.length; i++) {
       const ch = reason.charCodeAt(i);
-      if (ch > 0x7f) {
-        reason = utf8Decode(bytes, after + 1, s1);
-        break;
-      }
-      if ((ch < 0x20 && ch !== 0x09) || ch === 0x7f)
+      if (ch > 0x7f) utf8 = true;
+      else if ((ch < 0x20 && ch !== 0x09) || ch === 0x7f) {
         fail('INVALID_START_LINE', 'control character in the reason phrase', after + 1 + i, text);
+      }
     }
+    if (utf8) reason = utf8Decode(bytes, after + 1, s1);
     return new SipResponse(status, reason, version, bytes, text, f, s0, s1);
   }
   // Request-Line = Method SP Request-URI SP SIP-Version CRLF, single SPs exactly (RFC 3261 §7.1;

@@ -59,11 +59,7 @@ export function serialize(msg: SipRequest | SipResponse): Uint8Array {
     const b = k * STRIDE;
     const ns = f[b + F_NS] as number;
     if (clRender && entryId(f, k) === H.ContentLength) {
-      o = utf8Write(
-        `${msg._name(k)}: ${bodyLength}\r\n`,
-        out,
-        o,
-      );
+      o = utf8Write(`${msg._name(k)}: ${bodyLength}\r\n`, out, o);
       continue;
     }
     if (ns >= 0) {
@@ -87,8 +83,16 @@ export function serialize(msg: SipRequest | SipResponse): Uint8Array {
   return out;
 }
 
-/** End of the raw field whose value ends at ve: just after the LF of its last line. */
+/**
+ * End of the raw field whose value ends at ve: just after the LF of its last line, continuation
+ * lines included (trailing folded white space is outside the value but inside the field).
+ */
 function lineEnd(text: string, ve: number): number {
-  const lf = text.indexOf('\n', ve);
-  return lf < 0 ? text.length : lf + 1;
+  let lf = text.indexOf('\n', ve);
+  while (lf >= 0) {
+    const next = text.charCodeAt(lf + 1);
+    if (next !== 0x20 && next !== 0x09) return lf + 1;
+    lf = text.indexOf('\n', lf + 1);
+  }
+  return text.length;
 }

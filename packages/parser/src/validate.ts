@@ -78,6 +78,8 @@ export const STANDARD_METHODS: readonly string[] = [
   'UPDATE',
 ];
 
+const BARE_CR = /\r(?!\n)/;
+
 class Collector {
   readonly problems: ValidationProblem[] = [];
   unsupported: string[] = [];
@@ -114,6 +116,9 @@ class Collector {
 
 /** Checks shared by requests and responses: the §8.1.1 headers every message carries. */
 function common(msg: SipMessage, c: Collector): void {
+  // A CR that is not part of a CRLF has no place in a header section (RFC 3261 §7). The parser
+  // finds every bare LF; a bare CR inside a value is caught here, off the parser's hot path.
+  if (BARE_CR.test(msg._text.slice(0, msg._headEnd))) c.add(400, 'Bare CR in the header section');
   for (const name of ['From', 'To', 'Call-ID', 'CSeq']) {
     const n = msg.count(name);
     if (n === 0) c.add(400, `Missing ${name}`, name);

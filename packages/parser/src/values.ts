@@ -5,6 +5,11 @@ import { Cursor } from './internal/cursor.js';
 import { NO_PARAMS, Params, quote } from './params.js';
 import { formatUri, parseUri, type Uri } from './uri.js';
 
+const WS_OR_CTL = /[\x00-\x20]/;
+
+/** RFC 3261 §25.1 token, as a whole string. */
+const TOKEN_RE = /^[A-Za-z0-9.!%*_+`'~-]+$/;
+
 /** Largest delta-seconds value; longer values are clamped (RFC 3261 §20.19 bounds Expires). */
 const MAX_DELTA = 0xffffffff;
 
@@ -185,9 +190,8 @@ function nameAddrAt(c: Cursor, inList: boolean): NameAddr {
     const open = c.i;
     const close = c.s.indexOf('>', open + 1);
     if (close < 0 || close >= c.end) c.fail('">"', open);
-    for (let k = open + 1; k < close; k++) {
-      if (c.s.charCodeAt(k) <= 0x20) c.fail('no white space inside "<…>"', k);
-    }
+    const ws = WS_OR_CTL.exec(c.s.slice(open + 1, close));
+    if (ws !== null) c.fail('no white space inside "<…>"', open + 1 + ws.index);
     if (close === open + 1) c.fail('a URI inside "<…>"', open);
     const uriText = c.s.slice(open + 1, close);
     c.i = close + 1;
@@ -210,6 +214,34 @@ function nameAddrAt(c: Cursor, inList: boolean): NameAddr {
   return new NameAddr(undefined, uriText, genericParams(c), false, c.header);
 }
 
+// The common shapes of a name-addr — `Name <uri>;p=v`, `"Quoted" <uri>;p=v`, `<uri>;p=v` — with
+// single spaces and no quoted parameter values, in one linear regex. Anything else (addr-spec,
+// escapes in the display name, odd white space) takes the general path.
+const NAME_ADDR_FAST =
+  /^(?:([A-Za-z0-9.!%*_+`'~-]+(?: [A-Za-z0-9.!%*_+`'~-]+)*) ?|"([^"\\\x00-\x1f\x7f]*)" ?)?<([^\x00-\x20<>"]+)>((?:;[A-Za-z0-9.!%*_+`'~-]+(?:=[A-Za-z0-9.!%*_+`'~:-]+)?)*)$/;
+
+function fastNameAddr(value: string, header: string): NameAddr | undefined {
+  const m = NAME_ADDR_FAST.exec(value);
+  if (m === null) return undefined;
+  return new NameAddr(m[1] ?? m[2], m[3] as string, splitParams(m[4] as string), true, header);
+}
+
+/** Splits `;a=b;c` (already checked by a regex: no quotes, no white space) into Params. */
+function splitParams(text: string): Params {
+  if (text.length === 0) return NO_PARAMS;
+  const flat: (string | null)[] = [];
+  let i = 1;
+  while (i < text.length) {
+    let semi = text.indexOf(';', i);
+    if (semi < 0) semi = text.length;
+    const eq = text.indexOf('=', i);
+    if (eq >= 0 && eq < semi) flat.push(text.slice(i, eq), text.slice(eq + 1, semi));
+    else flat.push(text.slice(i, semi), null);
+    i = semi + 1;
+  }
+  return new Params(flat);
+}
+
 /**
  * Parses one name-addr or addr-spec with parameters (From, To, Refer-To …).
  *
@@ -219,6 +251,8 @@ function nameAddrAt(c: Cursor, inList: boolean): NameAddr {
  * @public
  */
 export function parseNameAddr(value: string, header = 'To'): NameAddr {
+  const fast = fastNameAddr(value, header);
+  if (fast !== undefined) return fast;
   const c = new Cursor(value, header);
   c.ws();
   const na = nameAddrAt(c, false);
@@ -236,6 +270,13 @@ export function parseNameAddr(value: string, header = 'To'): NameAddr {
  * @public
  */
 export function parseNameAddrList(value: string, header = 'Contact', out: NameAddr[] = []): NameAddr[] {
+  if (value.indexOf(',') < 0) {
+    const fast = fastNameAddr(value, header);
+    if (fast !== undefined) {
+      out.push(fast);
+      return out;
+    }
+  }
   const c = new Cursor(value, header);
   c.ws();
   if (c.atEnd()) c.fail('a name-addr');
@@ -386,18 +427,7 @@ const VIA_FAST =
 function fastVia(value: string): Via | undefined {
   const m = VIA_FAST.exec(value);
   if (m === null) return undefined;
-  const paramText = m[4] as string;
-  const flat: (string | null)[] = [];
-  let i = 1;
-  while (i < paramText.length) {
-    let semi = paramText.indexOf(';', i);
-    if (semi < 0) semi = paramText.length;
-    const eq = paramText.indexOf('=', i);
-    if (eq >= 0 && eq < semi) flat.push(paramText.slice(i, eq), paramText.slice(eq + 1, semi));
-    else flat.push(paramText.slice(i, semi), null);
-    i = semi + 1;
-  }
-  const params = flat.length === 0 ? NO_PARAMS : new Params(flat);
+  const params = splitParams(m[4] as string);
   const port = m[3] === undefined ? undefined : Number(m[3]);
   if (port !== undefined && port > 65535) return undefined;
   if (params.has('ttl') || params.has('rport') || params.get('branch') === null) return undefined;
@@ -456,6 +486,19 @@ export interface CSeq {
  * @public
  */
 export function parseCSeq(value: string): CSeq {
+  // Fast path for the usual "digits SP method" (the value arrives trimmed).
+  const sp = value.indexOf(' ');
+  if (sp > 0 && sp <= 10) {
+    let seq = 0;
+    let i = 0;
+    for (; i < sp; i++) {
+      const d = value.charCodeAt(i) - 0x30;
+      if (d < 0 || d > 9) break;
+      seq = seq * 10 + d;
+    }
+    const method = value.slice(sp + 1);
+    if (i === sp && seq <= 0x7fffffff && TOKEN_RE.test(method)) return { seq, method };
+  }
   const c = new Cursor(value, 'CSeq');
   c.ws();
   // RFC 3261 §8.1.1.5: the sequence number MUST be less than 2**31.

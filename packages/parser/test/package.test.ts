@@ -1,5 +1,5 @@
 // Package-level promises: the README example runs as written, and the source has no Node imports.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import * as parser from '../src/index.js';
 
@@ -21,7 +21,9 @@ describe('@sipkit/parser package', () => {
   });
 
   it('imports nothing from node: in its source (runs in browsers too)', () => {
-    const files = readdirSync(new URL('src/', root), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const files = readdirSync(new URL('src/', root), { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.endsWith('.ts'),
+    );
     expect(files.length).toBeGreaterThan(5);
     for (const f of files) {
       const src = readFileSync(new URL(`src/${f}`, root), 'utf8');

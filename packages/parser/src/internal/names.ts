@@ -136,46 +136,50 @@ export function canonicalHeaderName(name: string): string {
   return i < 0 ? name : (NAMES[i] as string);
 }
 
-// Byte-level lookup: candidates by (length, first letter), verified case-insensitively against
-// the lowercase spelling in the same loop that checks the name is a token. No string is made
-// for a known name.
-const MAX_NAME = 63;
-const CANDIDATES: (readonly number[] | undefined)[] = new Array(64 * 32);
-const LOWER_BY_ID: readonly string[] = LOWER;
+// Byte-level recognition: a DFA over case-folded header-name characters, walked by the same
+// loop that checks the name is a token. One table load per character; no string is made.
+// State 0 is "a valid token, but not a name we know"; the root is state 1.
 
-function candidateKey(len: number, c0: number): number {
-  return (len << 5) | (c0 & 31);
+/** Character class per byte: 0 ends a name (not a token char), 1–26 letters, 27–36 digits, 37 "-", 38 other token chars. */
+export const NAME_CLASS = new Uint8Array(256);
+const CLASSES = 39;
+for (let c = 0; c < 26; c++) {
+  NAME_CLASS[0x41 + c] = 1 + c;
+  NAME_CLASS[0x61 + c] = 1 + c;
 }
+for (let d = 0; d < 10; d++) NAME_CLASS[0x30 + d] = 27 + d;
+NAME_CLASS[0x2d] = 37;
+for (const ch of ".!%*_+`'~") NAME_CLASS[ch.charCodeAt(0)] = 38;
 
-for (const [lower, i] of BY_LOWER) {
-  const key = candidateKey(lower.length, lower.charCodeAt(0));
-  const list = CANDIDATES[key];
-  CANDIDATES[key] = list === undefined ? [i] : [...list, i];
-}
-for (let key = 0; key < CANDIDATES.length; key++) {
-  // Compact forms are one letter; put them apart from long names of length 1 (there are none).
-  const list = CANDIDATES[key];
-  if (list !== undefined) CANDIDATES[key] = list.filter((v, k) => list.indexOf(v) === k);
-}
-
-/**
- * Id of the header name text[start, end); -1 when the parser does not know it. The caller has
- * found the end of the name; this does not check token characters for unknown names.
- */
-export function lookupName(text: string, start: number, end: number): number {
-  const len = end - start;
-  if (len > MAX_NAME) return -1;
-  const list = CANDIDATES[candidateKey(len, text.charCodeAt(start))];
-  if (list === undefined) return -1;
-  for (let j = 0; j < list.length; j++) {
-    const id = list[j] as number;
-    const key = len === 1 ? (COMPACT_LOWER[id] as string) : (LOWER_BY_ID[id] as string);
-    let k = 0;
-    while (k < len && (text.charCodeAt(start + k) | 0x20) === key.charCodeAt(k)) k++;
-    if (k === len) return id;
+const trie: number[][] = [[], []];
+const accept: number[] = [-1, -1];
+function addName(lower: string, headerIndex: number): void {
+  let st = 1;
+  for (let k = 0; k < lower.length; k++) {
+    const cls = NAME_CLASS[lower.charCodeAt(k)] as number;
+    const row = trie[st] as number[];
+    let next = row[cls];
+    if (next === undefined) {
+      next = trie.length;
+      trie.push([]);
+      accept.push(-1);
+      row[cls] = next;
+    }
+    st = next;
   }
-  return -1;
+  accept[st] = headerIndex;
 }
+for (const [lower, i] of BY_LOWER) addName(lower, i);
 
-const COMPACT_LOWER: string[] = [];
-for (const [c, n] of Object.entries(COMPACT)) COMPACT_LOWER[id(n)] = c;
+/** Transition table: NAME_NEXT[state * NAME_CLASSES + class]. */
+export const NAME_NEXT = new Int16Array(trie.length * CLASSES);
+for (let st = 0; st < trie.length; st++) {
+  const row = trie[st] as number[];
+  for (let cls = 1; cls < CLASSES; cls++) NAME_NEXT[st * CLASSES + cls] = row[cls] ?? 0;
+}
+/** Number of character classes (the row width of NAME_NEXT). */
+export const NAME_CLASSES = CLASSES;
+/** Root state of the name DFA. */
+export const NAME_ROOT = 1;
+/** Header id accepted in each state, -1 for none. */
+export const NAME_ACCEPT = Int16Array.from(accept);
