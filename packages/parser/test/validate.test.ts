@@ -105,3 +105,17 @@ CSeq: 1 INVITE
     expect(validateResponse(ok).status).toBe(400);
   });
 });
+
+describe('header section hygiene', () => {
+  it('answers 400 for a bare CR inside a header value (RFC 3261 §7: lines end in CRLF only)', () => {
+    const m = base('X-Odd: a\rb\r\n');
+    expect(validateRequest(m)).toMatchObject({ status: 400, reason: 'Bare CR in the header section' });
+  });
+
+  it('does not count a CR in the body', () => {
+    const m = parseMessage(
+      'MESSAGE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nTo: <sip:a@b>\r\nFrom: <sip:c@b>;tag=1\r\nCall-ID: x\r\nCSeq: 1 MESSAGE\r\nContent-Length: 3\r\n\r\na\rb',
+    ) as SipRequest;
+    expect(validateRequest(m).ok).toBe(true);
+  });
+});
