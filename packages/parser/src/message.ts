@@ -84,7 +84,7 @@ function unfold(s: string): string {
   while (crlf >= 0) {
     let a = crlf;
     while (a > from && isWspCode(s.charCodeAt(a - 1))) a--;
-    if (a < crlf && a > 0 && s.charCodeAt(a - 1) === 0x5c) a++; // "\ " is text, not LWS
+    if (a < crlf && oddBackslashesBefore(s, a)) a++; // "\ " is a quoted-pair: text, not LWS
     let b = crlf + 2;
     while (b < s.length && isWspCode(s.charCodeAt(b))) b++;
     out += `${s.slice(from, a)} `;
@@ -92,6 +92,13 @@ function unfold(s: string): string {
     crlf = s.indexOf('\r\n', b);
   }
   return out + s.slice(from);
+}
+
+/** Whether s[at] is escaped: an odd run of backslashes right before it. */
+function oddBackslashesBefore(s: string, at: number): boolean {
+  let k = at;
+  while (k > 0 && s.charCodeAt(k - 1) === 0x5c) k--;
+  return (at - k) % 2 === 1;
 }
 
 function isWspCode(c: number): boolean {

@@ -109,12 +109,12 @@ export function parseHead(bytes: Uint8Array, end: number, limits: ParserLimits):
   const text = binaryString(bytes, 0, end);
   let p = 0;
   // RFC 3261 §7.5: ignore CRLFs before the start line.
-  while (p + 1 < end && text.charCodeAt(p) === 0x0d && text.charCodeAt(p + 1) === 0x0a) p += 2;
+  while (p + 1 < end && (bytes[p] as number) === 0x0d && (bytes[p + 1] as number) === 0x0a) p += 2;
   if (p >= end) fail('EMPTY_MESSAGE', 'no start line', p);
   const s0 = p;
   let lf = text.indexOf('\n', p);
   if (lf < 0) fail('HEADERS_INCOMPLETE', 'start line has no CRLF', p, text);
-  if (lf === p || text.charCodeAt(lf - 1) !== 0x0d) fail('BARE_LF', 'line ends in LF without CR', lf, text);
+  if (lf === p || (bytes[lf - 1] as number) !== 0x0d) fail('BARE_LF', 'line ends in LF without CR', lf, text);
   const s1 = lf - 1;
   if (s1 - s0 > limits.maxLineLength) fail('LINE_TOO_LONG', `start line longer than ${limits.maxLineLength} bytes`, s0);
 
@@ -134,9 +134,9 @@ export function parseHead(bytes: Uint8Array, end: number, limits: ParserLimits):
       err.partial = startLine(bytes, text, s0, s1, f);
       throw err;
     }
-    let c = text.charCodeAt(p);
+    let c = bytes[p] as number;
     if (c === 0x0d) {
-      if (text.charCodeAt(p + 1) !== 0x0a) fail('BARE_LF', 'CR without LF', p, text);
+      if ((bytes[p + 1] as number) !== 0x0a) fail('BARE_LF', 'CR without LF', p, text);
       p += 2;
       break;
     }
@@ -154,8 +154,8 @@ export function parseHead(bytes: Uint8Array, end: number, limits: ParserLimits):
     }
     const ne = p;
     if (ne === ns) fail('INVALID_HEADER_NAME', 'expected a header name', ns, text);
-    c = text.charCodeAt(p);
-    while (c === 0x20 || c === 0x09) c = text.charCodeAt(++p);
+    c = bytes[p] as number;
+    while (c === 0x20 || c === 0x09) c = bytes[++p] as number;
     if (c !== 0x3a) {
       fail(
         p < end && c !== 0x0d && c !== 0x0a && p === ne ? 'INVALID_HEADER_NAME' : 'MISSING_COLON',
@@ -164,15 +164,15 @@ export function parseHead(bytes: Uint8Array, end: number, limits: ParserLimits):
         text,
       );
     }
-    c = text.charCodeAt(++p);
+    c = bytes[++p] as number;
     let folded = 0;
     // Leading LWS, possibly folded onto the next line ("TO :" CRLF SP "sip:…").
     for (;;) {
-      if (c === 0x20 || c === 0x09) c = text.charCodeAt(++p);
-      else if (c === 0x0d && text.charCodeAt(p + 1) === 0x0a && isWsp(text.charCodeAt(p + 2))) {
+      if (c === 0x20 || c === 0x09) c = bytes[++p] as number;
+      else if (c === 0x0d && (bytes[p + 1] as number) === 0x0a && isWsp((bytes[p + 2] as number))) {
         folded = FOLDED;
         p += 3;
-        c = text.charCodeAt(p);
+        c = bytes[p] as number;
       } else break;
     }
     const vs = p;
@@ -184,11 +184,11 @@ export function parseHead(bytes: Uint8Array, end: number, limits: ParserLimits):
         lf = end; // last line cut off: the loop above reports HEADERS_INCOMPLETE
         break;
       }
-      if (text.charCodeAt(lf - 1) !== 0x0d) fail('BARE_LF', 'line ends in LF without CR', lf, text);
+      if ((bytes[lf - 1] as number) !== 0x0d) fail('BARE_LF', 'line ends in LF without CR', lf, text);
       if (lf - lineStart > maxLine) {
         fail('LINE_TOO_LONG', `header line longer than ${maxLine} bytes`, lineStart, undefined, text.slice(ns, ne));
       }
-      const next = text.charCodeAt(lf + 1);
+      const next = bytes[lf + 1] as number;
       if (next !== 0x20 && next !== 0x09) break;
       folded = FOLDED;
       p = lf + 1;
@@ -199,7 +199,7 @@ export function parseHead(bytes: Uint8Array, end: number, limits: ParserLimits):
     let ve = lf === end ? end : lf - 1;
     // Trailing LWS is not part of the value, folded or not (§7.3.1, §25.1 header-value).
     for (;;) {
-      const t = text.charCodeAt(ve - 1);
+      const t = bytes[ve - 1] as number;
       if (ve > vs && (t === 0x20 || t === 0x09 || t === 0x0a || t === 0x0d)) ve--;
       else break;
     }

@@ -155,7 +155,54 @@ function unescapeRun(s: string, from: number, to: number, table: Uint8Array, wha
   return new TextDecoder().decode(new Uint8Array(bytes));
 }
 
+// The common shape — user@host:port;params with no escapes, password or headers — in one linear
+// regex; the host is still checked below. Anything else takes the general path.
+const SIP_FAST =
+  /^(?:([A-Za-z0-9\-_.!~*'()&=+$,;?/]+)@)?([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?((?:;[A-Za-z0-9\-_.!~*'()[\]/:&+$]+(?:=[A-Za-z0-9\-_.!~*'()[\]/:&+$]+)?)*)$/;
+
+function fastSip(s: string, scheme: 'sip' | 'sips', start: number): SipUri | undefined {
+  const m = SIP_FAST.exec(s.slice(start));
+  if (m === null) return undefined;
+  const host = m[2] as string;
+  let hostType: SipUri['hostType'];
+  if (host.charCodeAt(0) === 0x5b) {
+    if (!isIpv6(host, 1, host.length - 1)) return undefined;
+    hostType = 'ipv6';
+  } else if (isIpv4(host, 0, host.length)) hostType = 'ipv4';
+  else if (isHostname(host, 0, host.length)) hostType = 'domain';
+  else return undefined;
+  const port = m[3] === undefined ? undefined : Number(m[3]);
+  if (port !== undefined && port > 65535) return undefined;
+  const paramText = m[4] as string;
+  const flat: (string | null)[] = [];
+  let i = 1;
+  while (i < paramText.length) {
+    let semi = paramText.indexOf(';', i);
+    if (semi < 0) semi = paramText.length;
+    const eq = paramText.indexOf('=', i);
+    if (eq >= 0 && eq < semi) flat.push(paramText.slice(i, eq), paramText.slice(eq + 1, semi));
+    else flat.push(paramText.slice(i, semi), null);
+    i = semi + 1;
+  }
+  const uri: { -readonly [K in keyof SipUri]: SipUri[K] } = {
+    kind: 'sip',
+    scheme,
+    host,
+    hostType,
+    params: flat.length === 0 ? NO_URI_PARAMS : new Params(flat),
+    headers: NO_URI_PARAMS,
+    raw: s,
+  };
+  if (m[1] !== undefined) uri.user = m[1];
+  if (port !== undefined) uri.port = port;
+  return uri;
+}
+
+const NO_URI_PARAMS = new Params();
+
 function parseSip(s: string, scheme: 'sip' | 'sips', start: number, header?: string): SipUri {
+  const fast = fastSip(s, scheme, start);
+  if (fast !== undefined) return fast;
   let i = start;
   let user: string | undefined;
   let password: string | undefined;

@@ -218,12 +218,15 @@ function nameAddrAt(c: Cursor, inList: boolean): NameAddr {
 // single spaces and no quoted parameter values, in one linear regex. Anything else (addr-spec,
 // escapes in the display name, odd white space) takes the general path.
 const NAME_ADDR_FAST =
-  /^(?:([A-Za-z0-9.!%*_+`'~-]+(?: [A-Za-z0-9.!%*_+`'~-]+)*) ?|"([^"\\\x00-\x1f\x7f]*)" ?)?<([^\x00-\x20<>"]+)>((?:;[A-Za-z0-9.!%*_+`'~-]+(?:=[A-Za-z0-9.!%*_+`'~:-]+)?)*)$/;
+  /^(?:([A-Za-z0-9.!%*_+`'~-]+(?: [A-Za-z0-9.!%*_+`'~-]+)*) ?|"([^"\\\x00-\x1f\x7f]*)" ?)?<([^\x00-\x20<>"]+)>((?:;[A-Za-z0-9.!%*_+`'~-]+(?:=(?:[A-Za-z0-9.!%*_+`'~:-]+|"[^"\\\x00-\x1f\x7f]*"))?)*)$/;
 
 function fastNameAddr(value: string, header: string): NameAddr | undefined {
   const m = NAME_ADDR_FAST.exec(value);
   if (m === null) return undefined;
-  return new NameAddr(m[1] ?? m[2], m[3] as string, splitParams(m[4] as string), true, header);
+  const paramText = m[4] as string;
+  // Quoted values may hold ";" or "=": read those with the general parameter parser.
+  const params = paramText.indexOf('"') < 0 ? splitParams(paramText) : genericParams(new Cursor(paramText, header));
+  return new NameAddr(m[1] ?? m[2], m[3] as string, params, true, header);
 }
 
 /** Splits `;a=b;c` (already checked by a regex: no quotes, no white space) into Params. */
@@ -430,7 +433,11 @@ function fastVia(value: string): Via | undefined {
   const params = splitParams(m[4] as string);
   const port = m[3] === undefined ? undefined : Number(m[3]);
   if (port !== undefined && port > 65535) return undefined;
-  if (params.has('ttl') || params.has('rport') || params.get('branch') === null) return undefined;
+  if (params.get('branch') === null) return undefined;
+  const ttl = params.get('ttl');
+  if (ttl !== undefined && (ttl === null || !/^[0-9]{1,3}$/.test(ttl) || Number(ttl) > 255)) return undefined;
+  const rport = params.get('rport');
+  if (rport != null && (!/^[0-9]{1,5}$/.test(rport) || Number(rport) > 65535)) return undefined;
   return new Via(m[1] as string, m[2] as string, port, params);
 }
 

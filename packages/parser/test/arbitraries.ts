@@ -114,7 +114,9 @@ export function unfold(s: string): string {
     let a = k;
     while (a > i && (s[a - 1] === ' ' || s[a - 1] === '\t')) a--;
     // A WSP escaped by a backslash (quoted-pair) is text, not part of the LWS.
-    if (a < k && a > 0 && s[a - 1] === '\\') a++;
+    let slashes = 0;
+    while (a - slashes > 0 && s[a - slashes - 1] === '\\') slashes++;
+    if (a < k && slashes % 2 === 1) a++;
     let b = k + 2;
     while (b < s.length && (s[b] === ' ' || s[b] === '\t')) b++;
     out += `${s.slice(i, a)} `;
