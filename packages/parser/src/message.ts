@@ -154,6 +154,12 @@ export abstract class SipMessage {
   _x: string[];
   /** @internal typed-accessor cache, by header id */
   _c: unknown[] | undefined;
+  /** @internal cached top Via */
+  _via: Via | undefined;
+  /** @internal cached Call-ID */
+  _cid: string | undefined;
+  /** @internal cached CSeq */
+  _cs: CSeq | undefined;
   /** @internal raw start line range */
   _s0: number;
   /** @internal */
@@ -169,6 +175,9 @@ export abstract class SipMessage {
     this._f = f;
     this._x = [];
     this._c = undefined;
+    this._via = undefined;
+    this._cid = undefined;
+    this._cs = undefined;
     this._s0 = s0;
     this._s1 = s1;
     this._headEnd = 0;
@@ -329,7 +338,7 @@ export abstract class SipMessage {
         this._f.splice(k * STRIDE, STRIDE);
       }
     }
-    this._c = undefined;
+    this._invalidate();
     return this;
   }
 
@@ -341,7 +350,7 @@ export abstract class SipMessage {
    */
   append(name: string, value: string | { toString(): string }): this {
     this._f.push(...this.#entry(name, value.toString()));
-    this._c = undefined;
+    this._invalidate();
     return this;
   }
 
@@ -356,7 +365,7 @@ export abstract class SipMessage {
     const id = headerId(name);
     const k = this._find(id, name.toLowerCase(), 0);
     this._f.splice(k < 0 ? 0 : k * STRIDE, 0, ...this.#entry(name, value.toString()));
-    this._c = undefined;
+    this._invalidate();
     return this;
   }
 
@@ -374,7 +383,7 @@ export abstract class SipMessage {
       this._f.splice(k * STRIDE, STRIDE);
       n++;
     }
-    if (n > 0) this._c = undefined;
+    if (n > 0) this._invalidate();
     return n;
   }
 
@@ -392,12 +401,20 @@ export abstract class SipMessage {
     const rest = id >= 0 && IS_LIST[id] === true ? afterFirstElement(this._value(k)) : '';
     if (rest === '') this._f.splice(k * STRIDE, STRIDE);
     else this._f.splice(k * STRIDE, STRIDE, ...this.#entry(this._name(k), rest));
-    this._c = undefined;
+    this._invalidate();
     return true;
   }
 
   // -------------------------------------------------------------------------------------------
   // Typed accessors
+
+  /** @internal drops every cached typed value (after a change) */
+  _invalidate(): void {
+    this._c = undefined;
+    this._via = undefined;
+    this._cid = undefined;
+    this._cs = undefined;
+  }
 
   /** @internal */
   _cached<T>(slot: number, make: () => T): T {
@@ -443,7 +460,11 @@ export abstract class SipMessage {
 
   /** The top Via value (only it is parsed). */
   get topVia(): Via | undefined {
-    return this.#single(TOP_VIA, parseFirstVia);
+    // The hottest accessors keep their cache in fields: no cache array for them.
+    if (this._via !== undefined) return this._via;
+    const v = this._first(H.Via);
+    if (v !== undefined) this._via = parseFirstVia(v);
+    return this._via;
   }
 
   /** Every Via value, top first. */
@@ -463,12 +484,18 @@ export abstract class SipMessage {
 
   /** Call-ID (RFC 3261 §20.8). */
   get callId(): string | undefined {
-    return this.#single(H.CallId, parseCallId, true);
+    if (this._cid !== undefined) return this._cid;
+    const v = this._firstAscii(H.CallId);
+    if (v !== undefined) this._cid = parseCallId(v);
+    return this._cid;
   }
 
   /** CSeq (RFC 3261 §20.16). */
   get cseq(): CSeq | undefined {
-    return this.#single(H.CSeq, parseCSeq, true);
+    if (this._cs !== undefined) return this._cs;
+    const v = this._firstAscii(H.CSeq);
+    if (v !== undefined) this._cs = parseCSeq(v);
+    return this._cs;
   }
 
   /** Contact values, or `'*'` for the REGISTER wildcard (RFC 3261 §10.2.2). */

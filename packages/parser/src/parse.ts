@@ -169,7 +169,7 @@ export function parseHead(bytes: Uint8Array, end: number, limits: ParserLimits):
     // Leading LWS, possibly folded onto the next line ("TO :" CRLF SP "sip:…").
     for (;;) {
       if (c === 0x20 || c === 0x09) c = bytes[++p] as number;
-      else if (c === 0x0d && (bytes[p + 1] as number) === 0x0a && isWsp((bytes[p + 2] as number))) {
+      else if (c === 0x0d && (bytes[p + 1] as number) === 0x0a && isWsp(bytes[p + 2] as number)) {
         folded = FOLDED;
         p += 3;
         c = bytes[p] as number;
@@ -242,6 +242,9 @@ function contentLengthValue(text: string, vs: number, ve: number, max: number): 
   return n;
 }
 
+/** Method SP Request-URI SP SIP-Version, the Request-URI an ASCII absoluteURI-looking run. */
+const REQUEST_LINE = /^([A-Za-z0-9.!%*_+`'~-]+) ([A-Za-z][A-Za-z0-9+.-]*:[\x21-\x7e]+) ([Ss][Ii][Pp]\/[0-9]+\.[0-9]+)$/;
+
 /** SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT (RFC 3261 §25.1); "SIP" is case-insensitive. */
 function versionEnd(text: string, p: number, end: number): number {
   if (end - p < 7) return -1;
@@ -287,7 +290,12 @@ function startLine(bytes: Uint8Array, text: string, s0: number, s1: number, f: n
     return new SipResponse(status, reason, version, bytes, text, f, s0, s1);
   }
   // Request-Line = Method SP Request-URI SP SIP-Version CRLF, single SPs exactly (RFC 3261 §7.1;
-  // RFC 4475 §3.1.2.7–9: extra or trailing white space is refused).
+  // RFC 4475 §3.1.2.7–9: extra or trailing white space is refused). The usual line in one regex;
+  // the checks below say what is wrong with any other.
+  const line = REQUEST_LINE.exec(text.slice(s0, s1));
+  if (line !== null) {
+    return new SipRequest(line[1] as string, line[2] as string, line[3] as string, bytes, text, f, s0, s1);
+  }
   let i = s0;
   while (i < s1 && TOKEN[text.charCodeAt(i)] === 1) i++;
   if (i === s0) fail('INVALID_METHOD', 'expected a method token', s0, text);

@@ -223,13 +223,13 @@ const NAME_ADDR_FAST =
 function fastNameAddr(value: string, header: string): NameAddr | undefined {
   const m = NAME_ADDR_FAST.exec(value);
   if (m === null) return undefined;
-  const paramText = m[4] as string;
-  // Quoted values may hold ";" or "=": read those with the general parameter parser.
-  const params = paramText.indexOf('"') < 0 ? splitParams(paramText) : genericParams(new Cursor(paramText, header));
-  return new NameAddr(m[1] ?? m[2], m[3] as string, params, true, header);
+  return new NameAddr(m[1] ?? m[2], m[3] as string, splitParams(m[4] as string), true, header);
 }
 
-/** Splits `;a=b;c` (already checked by a regex: no quotes, no white space) into Params. */
+/**
+ * Splits `;a=b;c;d="q"` into Params. The text was checked by a fast-path regex: no white space,
+ * and quoted values without backslashes or quotes inside.
+ */
 function splitParams(text: string): Params {
   if (text.length === 0) return NO_PARAMS;
   const flat: (string | null)[] = [];
@@ -238,8 +238,15 @@ function splitParams(text: string): Params {
     let semi = text.indexOf(';', i);
     if (semi < 0) semi = text.length;
     const eq = text.indexOf('=', i);
-    if (eq >= 0 && eq < semi) flat.push(text.slice(i, eq), text.slice(eq + 1, semi));
-    else flat.push(text.slice(i, semi), null);
+    if (eq >= 0 && eq < semi) {
+      if (text.charCodeAt(eq + 1) === 0x22) {
+        const close = text.indexOf('"', eq + 2);
+        flat.push(text.slice(i, eq), text.slice(eq + 2, close));
+        i = close + 2;
+        continue;
+      }
+      flat.push(text.slice(i, eq), text.slice(eq + 1, semi));
+    } else flat.push(text.slice(i, semi), null);
     i = semi + 1;
   }
   return new Params(flat);
@@ -307,8 +314,10 @@ export class Via {
   readonly host: string;
   /** sent-by port, when present. */
   readonly port: number | undefined;
-  /** All via-params, in order. */
-  readonly params: Params;
+  /** @internal params as parsed, or undefined until first read */
+  _p: Params | undefined;
+  /** @internal raw `;name=value…` text, already checked, when params are read lazily */
+  _pt: string;
 
   /**
    * @param transport - transport token
@@ -331,11 +340,26 @@ export class Via {
     this.transport = transport;
     this.host = host;
     this.port = port;
-    this.params = params;
+    this._p = params;
+    this._pt = '';
+  }
+
+  /** All via-params, in order. */
+  get params(): Params {
+    if (this._p === undefined) this._p = splitParams(this._pt);
+    return this._p;
   }
 
   /** The `branch` parameter. */
   get branch(): string | undefined {
+    if (this._p === undefined) {
+      // Lazy fast path: the text was checked by VIA_FAST; the first ";branch=" is the branch.
+      const at = this._pt.indexOf(';branch=');
+      if (at >= 0) {
+        const end = this._pt.indexOf(';', at + 8);
+        return this._pt.slice(at + 8, end < 0 ? this._pt.length : end);
+      }
+    }
     return this.params.get('branch') ?? undefined;
   }
 
@@ -427,12 +451,23 @@ function viaAt(c: Cursor): Via {
 const VIA_FAST =
   /^SIP\/2\.0\/([A-Z]{2,5}) ([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?((?:;[A-Za-z0-9.!%*_+`'~-]+(?:=[A-Za-z0-9.!%*_+`'~:-]+)?)*)(?=$|,)/;
 
+/** Via params whose values need a check beyond the fast regex (RFC 3261 §20.42, RFC 3581). */
+const CHECKED_VIA_PARAM = /;(?:ttl|rport|branch)(?:;|$)|;(?:ttl|rport)=/i;
+
 function fastVia(value: string): Via | undefined {
   const m = VIA_FAST.exec(value);
   if (m === null) return undefined;
-  const params = splitParams(m[4] as string);
+  const paramText = m[4] as string;
   const port = m[3] === undefined ? undefined : Number(m[3]);
   if (port !== undefined && port > 65535) return undefined;
+  if (!CHECKED_VIA_PARAM.test(paramText)) {
+    // Nothing to check beyond the regex: keep the parameters as text until they are read.
+    const via = new Via(m[1] as string, m[2] as string, port, NO_PARAMS);
+    via._p = undefined;
+    via._pt = paramText;
+    return via;
+  }
+  const params = splitParams(paramText);
   if (params.get('branch') === null) return undefined;
   const ttl = params.get('ttl');
   if (ttl !== undefined && (ttl === null || !/^[0-9]{1,3}$/.test(ttl) || Number(ttl) > 255)) return undefined;

@@ -240,6 +240,7 @@ describe('changing and serialising (RFC 3261 §16.6 forwarding needs)', () => {
       'OPTIONS sip:a@b SIP/2.0\r\nv:  SIP/2.0/UDP h ;branch=z9hG4bK1\r\nMax-Forwards: 70\r\nX-Odd :  folded\r\n  value\r\nl: 0\r\n\r\n';
     const m = parseMessage(input);
     expect(text(serialize(m))).toBe(input);
+    expect([m.topVia?.host, m.callId]).toEqual(['h', undefined]);
     m.set('Max-Forwards', '69');
     m.prepend('Via', 'SIP/2.0/UDP proxy;branch=z9hG4bK2');
     m.append('Record-Route', '<sip:proxy;lr>');
@@ -247,7 +248,11 @@ describe('changing and serialising (RFC 3261 §16.6 forwarding needs)', () => {
       'OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP proxy;branch=z9hG4bK2\r\nv:  SIP/2.0/UDP h ;branch=z9hG4bK1\r\nMax-Forwards: 69\r\nX-Odd :  folded\r\n  value\r\nl: 0\r\nRecord-Route: <sip:proxy;lr>\r\n\r\n',
     );
     expect(m.vias.map((v) => v.host)).toEqual(['proxy', 'h']);
+    expect(m.topVia?.host).toBe('proxy');
     expect(m.maxForwards).toBe(69);
+    m.set('Call-ID', 'new-id');
+    m.set('CSeq', '2 OPTIONS');
+    expect([m.callId, m.cseq?.seq]).toEqual(['new-id', 2]);
   });
 
   it('removes the top Via value even inside a comma list (§16.7 step 3)', () => {
