@@ -173,7 +173,7 @@ export abstract class SipMessage {
     this._src = src;
     this._text = text;
     this._f = f;
-    this._x = [];
+    this._x = NO_STRINGS;
     this._c = undefined;
     this._via = undefined;
     this._cid = undefined;
@@ -313,6 +313,7 @@ export abstract class SipMessage {
   // Changes
 
   #entry(name: string, value: string): number[] {
+    if (this._x === NO_STRINGS) this._x = [];
     const at = this._x.length;
     const id = headerId(name);
     this._x.push(id >= 0 && name.length > 1 ? (NAMES[id] as string) : name, String(value));
@@ -678,6 +679,8 @@ export abstract class SipMessage {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Shared empty string table: a parsed message makes its own only when a field is set. */
+const NO_STRINGS: string[] = [];
 
 /** The text after the first top-level comma of a list value ('' when there is none). */
 function afterFirstElement(v: string): string {

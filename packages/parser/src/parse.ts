@@ -260,7 +260,35 @@ function versionEnd(text: string, p: number, end: number): number {
   return i;
 }
 
+/** Whether bytes[at, at+7) spell "SIP/2.0" exactly (the version nearly every message has). */
+function isSip20(bytes: Uint8Array, at: number): boolean {
+  return (
+    bytes[at] === 0x53 &&
+    bytes[at + 1] === 0x49 &&
+    bytes[at + 2] === 0x50 &&
+    bytes[at + 3] === 0x2f &&
+    bytes[at + 4] === 0x32 &&
+    bytes[at + 5] === 0x2e &&
+    bytes[at + 6] === 0x30
+  );
+}
+
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+const NON_ASCII = /[^\x00-\x7f]/;
+
 function startLine(bytes: Uint8Array, text: string, s0: number, s1: number, f: number[]): SipRequest | SipResponse {
+  // Fast path: "SIP/2.0 DDD reason" with a plain reason phrase.
+  if (isSip20(bytes, s0) && bytes[s0 + 7] === 0x20 && s1 - s0 >= 12 && bytes[s0 + 11] === 0x20) {
+    const d0 = (bytes[s0 + 8] as number) - 0x30;
+    const d1 = (bytes[s0 + 9] as number) - 0x30;
+    const d2 = (bytes[s0 + 10] as number) - 0x30;
+    if (d0 >= 1 && d0 <= 6 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9) {
+      const reason = text.slice(s0 + 12, s1);
+      if (!CONTROL.test(reason) && !NON_ASCII.test(reason)) {
+        return new SipResponse(d0 * 100 + d1 * 10 + d2, reason, 'SIP/2.0', bytes, text, f, s0, s1);
+      }
+    }
+  }
   const v = versionEnd(text, s0, s1);
   if (v >= 0 && text.charCodeAt(v) === 0x20) {
     // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase CRLF
