@@ -1,5 +1,6 @@
 import { SipParseError } from './errors.js';
 import { TOKEN } from './internal/chars.js';
+import { fastCallIdBytes, fastCSeqBytes, fastNameAddrBytes, fastViaBytes } from './internal/fast.js';
 import { H, headerId, IS_LIST, NAMES } from './internal/names.js';
 import { utf8Decode } from './internal/text.js';
 import type { Params } from './params.js';
@@ -60,8 +61,6 @@ export function entryId(f: number[], k: number): number {
 const TOP_VIA = NAMES.length;
 /** Cache slots: one per header id, plus the top Via. */
 const SLOTS = NAMES.length + 1;
-const pFrom = (v: string) => parseNameAddr(v, 'From');
-const pTo = (v: string) => parseNameAddr(v, 'To');
 const pReplyTo = (v: string) => parseNameAddr(v, 'Reply-To');
 const pReferTo = (v: string) => parseNameAddr(v, 'Refer-To');
 const pMaxForwards = (v: string) => parseUnsigned(v, 'Max-Forwards', 255);
@@ -160,6 +159,10 @@ export abstract class SipMessage {
   _cid: string | undefined;
   /** @internal cached CSeq */
   _cs: CSeq | undefined;
+  /** @internal cached From */
+  _from: NameAddr | undefined;
+  /** @internal cached To */
+  _to: NameAddr | undefined;
   /** @internal raw start line range */
   _s0: number;
   /** @internal */
@@ -178,6 +181,8 @@ export abstract class SipMessage {
     this._via = undefined;
     this._cid = undefined;
     this._cs = undefined;
+    this._from = undefined;
+    this._to = undefined;
     this._s0 = s0;
     this._s1 = s1;
     this._headEnd = 0;
@@ -409,12 +414,30 @@ export abstract class SipMessage {
   // -------------------------------------------------------------------------------------------
   // Typed accessors
 
+  /** @internal runs a fast byte reader on a parsed, unfolded field; undefined otherwise */
+  _fast<T>(k: number, read: (b: Uint8Array, from: number, to: number, text: string) => T | undefined): T | undefined {
+    const f = this._f;
+    const b = k * STRIDE;
+    if ((f[b + F_NS] as number) < 0 || ((f[b + F_ID] as number) & FOLDED) !== 0) return undefined;
+    return read(this._src, f[b + F_VS] as number, f[b + F_VE] as number, this._text);
+  }
+
+  /** @internal fast name-addr reader for field k */
+  _fastNameAddr(k: number, header: string): NameAddr | undefined {
+    const f = this._f;
+    const b = k * STRIDE;
+    if ((f[b + F_NS] as number) < 0 || ((f[b + F_ID] as number) & FOLDED) !== 0) return undefined;
+    return fastNameAddrBytes(this._src, f[b + F_VS] as number, f[b + F_VE] as number, this._text, header);
+  }
+
   /** @internal drops every cached typed value (after a change) */
   _invalidate(): void {
     this._c = undefined;
     this._via = undefined;
     this._cid = undefined;
     this._cs = undefined;
+    this._from = undefined;
+    this._to = undefined;
   }
 
   /** @internal */
@@ -463,8 +486,8 @@ export abstract class SipMessage {
   get topVia(): Via | undefined {
     // The hottest accessors keep their cache in fields: no cache array for them.
     if (this._via !== undefined) return this._via;
-    const v = this._first(H.Via);
-    if (v !== undefined) this._via = parseFirstVia(v);
+    const k = this._find(H.Via, '', 0);
+    if (k >= 0) this._via = this._fast(k, fastViaBytes) ?? parseFirstVia(this._value(k));
     return this._via;
   }
 
@@ -475,27 +498,33 @@ export abstract class SipMessage {
 
   /** From (RFC 3261 §20.20). */
   get from(): NameAddr | undefined {
-    return this.#single(H.From, pFrom);
+    if (this._from !== undefined) return this._from;
+    const k = this._find(H.From, '', 0);
+    if (k >= 0) this._from = this._fastNameAddr(k, 'From') ?? parseNameAddr(this._value(k), 'From');
+    return this._from;
   }
 
   /** To (RFC 3261 §20.39). */
   get to(): NameAddr | undefined {
-    return this.#single(H.To, pTo);
+    if (this._to !== undefined) return this._to;
+    const k = this._find(H.To, '', 0);
+    if (k >= 0) this._to = this._fastNameAddr(k, 'To') ?? parseNameAddr(this._value(k), 'To');
+    return this._to;
   }
 
   /** Call-ID (RFC 3261 §20.8). */
   get callId(): string | undefined {
     if (this._cid !== undefined) return this._cid;
-    const v = this._firstAscii(H.CallId);
-    if (v !== undefined) this._cid = parseCallId(v);
+    const k = this._find(H.CallId, '', 0);
+    if (k >= 0) this._cid = this._fast(k, fastCallIdBytes) ?? parseCallId(this._ascii(k));
     return this._cid;
   }
 
   /** CSeq (RFC 3261 §20.16). */
   get cseq(): CSeq | undefined {
     if (this._cs !== undefined) return this._cs;
-    const v = this._firstAscii(H.CSeq);
-    if (v !== undefined) this._cs = parseCSeq(v);
+    const k = this._find(H.CSeq, '', 0);
+    if (k >= 0) this._cs = this._fast(k, fastCSeqBytes) ?? parseCSeq(this._ascii(k));
     return this._cs;
   }
 
@@ -504,6 +533,11 @@ export abstract class SipMessage {
     return this._cached(H.Contact, () => {
       const out: NameAddr[] = [];
       for (let k = this._find(H.Contact, '', 0); k >= 0; k = this._find(H.Contact, '', k + 1)) {
+        const fast = this._fastNameAddr(k, 'Contact');
+        if (fast !== undefined) {
+          out.push(fast);
+          continue;
+        }
         const v = this._value(k);
         if (v.trim() === '*') {
           if (this.count('Contact') > 1 || out.length > 0) {

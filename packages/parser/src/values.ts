@@ -2,6 +2,8 @@
 import { SipParseError } from './errors.js';
 import { isDigit, isToken, isWsp, TOKEN, WORD } from './internal/chars.js';
 import { Cursor } from './internal/cursor.js';
+import { fastSipUriBytes } from './internal/fast-uri.js';
+import { splitParamText } from './internal/fast-util.js';
 import { NO_PARAMS, Params, quote } from './params.js';
 import { formatUri, parseUri, type Uri } from './uri.js';
 
@@ -88,6 +90,12 @@ export class NameAddr {
   readonly bracketed: boolean;
   readonly #header: string;
   #uri: Uri | undefined;
+  /** @internal message bytes holding the URI, for the fast reader (set by the message) */
+  _src: Uint8Array | undefined;
+  /** @internal where the URI starts in `_src` */
+  _u0: number;
+  /** @internal the message text matching `_src` */
+  _text: string;
 
   /**
    * @param displayName - display name, unquoted, or undefined
@@ -112,11 +120,21 @@ export class NameAddr {
     this.params = params;
     this.bracketed = bracketed;
     this.#header = header;
+    this._src = undefined;
+    this._u0 = 0;
+    this._text = '';
   }
 
   /** The parsed URI (parsed on first use). Throws {@link SipParseError} if it is malformed. */
   get uri(): Uri {
-    this.#uri ??= parseUri(this.uriText, this.#header);
+    if (this.#uri === undefined) {
+      const src = this._src;
+      if (src !== undefined) {
+        const u0 = this._u0;
+        this.#uri = fastSipUriBytes(src, u0, u0 + this.uriText.length, this._text, this.uriText);
+      }
+      this.#uri ??= parseUri(this.uriText, this.#header);
+    }
     return this.#uri;
   }
 
@@ -226,30 +244,9 @@ function fastNameAddr(value: string, header: string): NameAddr | undefined {
   return new NameAddr(m[1] ?? m[2], m[3] as string, splitParams(m[4] as string), true, header);
 }
 
-/**
- * Splits `;a=b;c;d="q"` into Params. The text was checked by a fast-path regex: no white space,
- * and quoted values without backslashes or quotes inside.
- */
+/** Splits checked parameter text (see splitParamText); empty text gives no parameters. */
 function splitParams(text: string): Params {
-  if (text.length === 0) return NO_PARAMS;
-  const flat: (string | null)[] = [];
-  let i = 1;
-  while (i < text.length) {
-    let semi = text.indexOf(';', i);
-    if (semi < 0) semi = text.length;
-    const eq = text.indexOf('=', i);
-    if (eq >= 0 && eq < semi) {
-      if (text.charCodeAt(eq + 1) === 0x22) {
-        const close = text.indexOf('"', eq + 2);
-        flat.push(text.slice(i, eq), text.slice(eq + 2, close));
-        i = close + 2;
-        continue;
-      }
-      flat.push(text.slice(i, eq), text.slice(eq + 1, semi));
-    } else flat.push(text.slice(i, semi), null);
-    i = semi + 1;
-  }
-  return new Params(flat);
+  return text.length === 0 ? NO_PARAMS : splitParamText(text);
 }
 
 /**
@@ -445,37 +442,6 @@ function viaAt(c: Cursor): Via {
   return new Via(transport, host, port, params, protocol, version);
 }
 
-// The common shape of a Via value, "SIP/2.0/UDP host[:port];name=value…" with no optional white
-// space, in one linear regex (every repetition starts with a character its body cannot hold).
-// Anything else takes the general path above, which accepts all of RFC 3261 §20.42.
-const VIA_FAST =
-  /^SIP\/2\.0\/([A-Z]{2,5}) ([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?((?:;[A-Za-z0-9.!%*_+`'~-]+(?:=[A-Za-z0-9.!%*_+`'~:-]+)?)*)(?=$|,)/;
-
-/** Via params whose values need a check beyond the fast regex (RFC 3261 §20.42, RFC 3581). */
-const CHECKED_VIA_PARAM = /;(?:ttl|rport|branch)(?:;|$)|;(?:ttl|rport)=/i;
-
-function fastVia(value: string): Via | undefined {
-  const m = VIA_FAST.exec(value);
-  if (m === null) return undefined;
-  const paramText = m[4] as string;
-  const port = m[3] === undefined ? undefined : Number(m[3]);
-  if (port !== undefined && port > 65535) return undefined;
-  if (!CHECKED_VIA_PARAM.test(paramText)) {
-    // Nothing to check beyond the regex: keep the parameters as text until they are read.
-    const via = new Via(m[1] as string, m[2] as string, port, NO_PARAMS);
-    via._p = undefined;
-    via._pt = paramText;
-    return via;
-  }
-  const params = splitParams(paramText);
-  if (params.get('branch') === null) return undefined;
-  const ttl = params.get('ttl');
-  if (ttl !== undefined && (ttl === null || !/^[0-9]{1,3}$/.test(ttl) || Number(ttl) > 255)) return undefined;
-  const rport = params.get('rport');
-  if (rport != null && (!/^[0-9]{1,5}$/.test(rport) || Number(rport) > 65535)) return undefined;
-  return new Via(m[1] as string, m[2] as string, port, params);
-}
-
 /**
  * Parses a Via header value into its comma-separated Via values.
  *
@@ -495,8 +461,6 @@ export function parseVia(value: string, out: Via[] = []): Via[] {
 
 /** The first Via value of a Via header value, without parsing the rest. */
 export function parseFirstVia(value: string): Via {
-  const fast = fastVia(value);
-  if (fast !== undefined) return fast;
   const c = new Cursor(value, 'Via');
   c.ws();
   const v = viaAt(c);

@@ -1,0 +1,36 @@
+// Small helpers shared by the fast byte readers.
+import { Params } from '../params.js';
+
+/** Digits in bytes[from, to) as a number no larger than max (at most 5 digits), else -1. */
+export function smallNumber(b: Uint8Array, from: number, to: number, max: number): number {
+  if (to === from || to - from > 5) return -1;
+  let n = 0;
+  for (let k = from; k < to; k++) {
+    const d = (b[k] as number) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n > max ? -1 : n;
+}
+
+/** Splits checked `;a=b;c;d="q"` text (no escapes inside quotes) into Params. */
+export function splitParamText(text: string): Params {
+  const flat: (string | null)[] = [];
+  let i = 1;
+  while (i < text.length) {
+    let semi = text.indexOf(';', i);
+    if (semi < 0) semi = text.length;
+    const eq = text.indexOf('=', i);
+    if (eq >= 0 && eq < semi) {
+      if (text.charCodeAt(eq + 1) === 0x22) {
+        const close = text.indexOf('"', eq + 2);
+        flat.push(text.slice(i, eq), text.slice(eq + 2, close));
+        i = close + 2;
+        continue;
+      }
+      flat.push(text.slice(i, eq), text.slice(eq + 1, semi));
+    } else flat.push(text.slice(i, semi), null);
+    i = semi + 1;
+  }
+  return new Params(flat);
+}
