@@ -258,8 +258,11 @@ function splitParams(text: string): Params {
  * @public
  */
 export function parseNameAddr(value: string, header = 'To'): NameAddr {
-  const fast = fastNameAddr(value, header);
-  if (fast !== undefined) return fast;
+  return fastNameAddr(value, header) ?? parseNameAddrGeneral(value, header);
+}
+
+/** @internal parseNameAddr without the fast path: the reference the fast readers are tested against */
+export function parseNameAddrGeneral(value: string, header: string): NameAddr {
   const c = new Cursor(value, header);
   c.ws();
   const na = nameAddrAt(c, false);

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import {
   createRequest,
   type NameAddr,
+  parseCallId,
+  parseCSeq,
   parseMessage,
   parseUri,
   SipParseError,
@@ -17,6 +19,7 @@ import {
   validateRequest,
   validateResponse,
 } from '../src/index.js';
+import { parseFirstVia, parseNameAddrGeneral } from '../src/values.js';
 import * as A from './arbitraries.js';
 
 type Msg = SipRequest | SipResponse;
@@ -900,5 +903,92 @@ describe('linear time on 64 KiB pathological header fields', () => {
     }
     expect(performance.now() - t0, 'hang guard').toBeLessThan(HANG_GUARD_MS);
     expect(errors).toEqual(['MESSAGE_TOO_LARGE']);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 6. The fast readers and the general grammar agree
+
+/** What a value reads as, or the fact that it was refused; comparable across both readers. */
+function outcome<T>(read: () => T, view: (v: T) => unknown): unknown {
+  try {
+    const v = read();
+    return v === undefined ? 'absent' : view(v);
+  } catch (e) {
+    if (e instanceof SipParseError) return 'refused';
+    throw e;
+  }
+}
+
+const viewVia = (v: Via) => [v.protocol, v.version, v.transport, v.host, v.port, [...v.params], v.branch];
+const viewUri = (u: Uri) =>
+  u.kind === 'sip'
+    ? [u.scheme, u.user, u.password, u.host, u.hostType, u.port, [...u.params], [...u.headers]]
+    : [u.kind, u.raw];
+const viewNameAddr = (n: NameAddr) => [n.displayName, n.uriText, [...n.params], n.tag, outcome(() => n.uri, viewUri)];
+
+/** The typed accessors (byte-level fast readers first) against the general parsers on the same value. */
+function agree(bytes: Uint8Array): void {
+  let m: Msg;
+  try {
+    m = parseMessage(bytes);
+  } catch {
+    return;
+  }
+  const first = (name: string) => m.getAll(name)[0];
+  const general = {
+    via: outcome(() => {
+      const v = first('Via');
+      return v === undefined ? undefined : parseFirstVia(v);
+    }, viewVia),
+    from: outcome(() => {
+      const v = first('From');
+      return v === undefined ? undefined : parseNameAddrGeneral(v, 'From');
+    }, viewNameAddr),
+    to: outcome(() => {
+      const v = first('To');
+      return v === undefined ? undefined : parseNameAddrGeneral(v, 'To');
+    }, viewNameAddr),
+    callId: outcome(
+      () => {
+        const v = first('Call-ID');
+        return v === undefined ? undefined : parseCallId(v);
+      },
+      (v) => v,
+    ),
+    cseq: outcome(
+      () => {
+        const v = first('CSeq');
+        return v === undefined ? undefined : parseCSeq(v);
+      },
+      (v) => v,
+    ),
+  };
+  const fast = {
+    via: outcome(() => m.topVia, viewVia),
+    from: outcome(() => m.from, viewNameAddr),
+    to: outcome(() => m.to, viewNameAddr),
+    callId: outcome(
+      () => m.callId,
+      (v) => v,
+    ),
+    cseq: outcome(
+      () => m.cseq,
+      (v) => v,
+    ),
+  };
+  expect(fast).toEqual(general);
+}
+
+describe('fast readers', () => {
+  it('read what the general grammar reads on generated messages (Via, From, To, Call-ID, CSeq, their URIs)', () => {
+    fc.assert(
+      fc.property(A.message(A.ALL_FORMS), (g) => agree(A.render(g))),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuse what the general grammar refuses on mutated messages, and read the same otherwise', () => {
+    fc.assert(fc.property(mutated, agree), { numRuns: 500 });
   });
 });
