@@ -910,7 +910,7 @@ describe('linear time on 64 KiB pathological header fields', () => {
 // 6. The fast readers and the general grammar agree
 
 /** What a value reads as, or the fact that it was refused; comparable across both readers. */
-function outcome<T>(read: () => T, view: (v: T) => unknown): unknown {
+function outcome<T>(read: () => T | undefined, view: (v: T) => unknown): unknown {
   try {
     const v = read();
     return v === undefined ? 'absent' : view(v);
