@@ -6,7 +6,7 @@
 // Environment:
 //   BENCH_TIME_MS    length of one timed run, per message type and library (default 1000)
 //   BENCH_REPS       timed runs per cell; the best is reported (default 3)
-//   BENCH_WARMUP     warm-up iterations over the mixed corpus before timing (default 20000)
+//   BENCH_WARMUP     warm-up iterations over the mixed corpus before timing (default 200000, max 2 s)
 //   BENCH_ONLY       comma-separated libraries to run: sipkit,sip,jssip,sipjs (default all)
 //   BENCH_SIP_INPUT  `string` to give `sip` strings instead of Buffers
 //
@@ -22,12 +22,16 @@ import { LIBRARY_IDS, loadLibrary, normaliseId } from './libs.mjs';
 
 const TIME_MS = positiveInt('BENCH_TIME_MS', 1000);
 const REPS = positiveInt('BENCH_REPS', 3);
-const WARMUP = positiveInt('BENCH_WARMUP', 20000);
-/** Cap on the mixed warm-up, so slow libraries do not eat the time budget. */
-const WARMUP_MAX_MS = 1000;
+const WARMUP = positiveInt('BENCH_WARMUP', 200000);
+/**
+ * Cap on the mixed warm-up, the same for every library, so slow libraries do not eat the time
+ * budget. Long enough for V8 to reach steady state on every message shape (a server runs for
+ * hours; with 20,000 calls the first cells were still measuring JIT warm-up).
+ */
+const WARMUP_MAX_MS = 2000;
 /** Per message type, just before its timed runs. */
-const CELL_WARMUP = 1000;
-const CELL_WARMUP_MAX_MS = 100;
+const CELL_WARMUP = 10000;
+const CELL_WARMUP_MAX_MS = 200;
 /** Before the minimal-access runs (a new function over an already warm parser). */
 const MINIMAL_WARMUP = 5000;
 const MINIMAL_WARMUP_MAX_MS = 200;
