@@ -163,6 +163,8 @@ export abstract class SipMessage {
   _from: NameAddr | undefined;
   /** @internal cached To */
   _to: NameAddr | undefined;
+  /** @internal cached Contact values */
+  _ct: readonly NameAddr[] | '*' | undefined;
   /** @internal raw start line range */
   _s0: number;
   /** @internal */
@@ -183,6 +185,7 @@ export abstract class SipMessage {
     this._cs = undefined;
     this._from = undefined;
     this._to = undefined;
+    this._ct = undefined;
     this._s0 = s0;
     this._s1 = s1;
     this._headEnd = 0;
@@ -438,18 +441,7 @@ export abstract class SipMessage {
     this._cs = undefined;
     this._from = undefined;
     this._to = undefined;
-  }
-
-  /** @internal */
-  _cached<T>(slot: number, make: () => T): T {
-    if (this._c === undefined) this._c = new Array<unknown>(SLOTS);
-    const c = this._c;
-    let v = c[slot] as T | undefined;
-    if (v === undefined) {
-      v = make();
-      c[slot] = v;
-    }
-    return v;
+    this._ct = undefined;
   }
 
   #list<T>(id: number, parse: (value: string, out: T[]) => T[], ascii = false): readonly T[] {
@@ -530,26 +522,31 @@ export abstract class SipMessage {
 
   /** Contact values, or `'*'` for the REGISTER wildcard (RFC 3261 §10.2.2). */
   get contacts(): readonly NameAddr[] | '*' {
-    return this._cached(H.Contact, () => {
-      const out: NameAddr[] = [];
-      for (let k = this._find(H.Contact, '', 0); k >= 0; k = this._find(H.Contact, '', k + 1)) {
-        const fast = this._fastNameAddr(k, 'Contact');
-        if (fast !== undefined) {
-          out.push(fast);
-          continue;
-        }
-        const v = this._value(k);
-        if (v.trim() === '*') {
-          if (this.count('Contact') > 1 || out.length > 0) {
-            throw new SipParseError('INVALID_HEADER_VALUE', '"*" must be the only Contact', 0, 'Contact', v);
-          }
-          return '*' as const;
-        }
-        parseNameAddrList(v, 'Contact', out);
-      }
-      return out;
-    });
+    if (this._ct !== undefined) return this._ct;
+    this._ct = this.#readContacts();
+    return this._ct;
   }
+
+  #readContacts(): readonly NameAddr[] | '*' {
+    const out: NameAddr[] = [];
+    for (let k = this._find(H.Contact, '', 0); k >= 0; k = this._find(H.Contact, '', k + 1)) {
+      const fast = this._fastNameAddr(k, 'Contact');
+      if (fast !== undefined) {
+        out.push(fast);
+        continue;
+      }
+      const v = this._value(k);
+      if (v.trim() === '*') {
+        if (this.count('Contact') > 1 || out.length > 0) {
+          throw new SipParseError('INVALID_HEADER_VALUE', '"*" must be the only Contact', 0, 'Contact', v);
+        }
+        return '*';
+      }
+      parseNameAddrList(v, 'Contact', out);
+    }
+    return out;
+  }
+
 
   /** Route values in order. */
   get routes(): readonly NameAddr[] {

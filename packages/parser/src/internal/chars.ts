@@ -25,6 +25,11 @@ export const PARAMCHAR = table("[]/:&+$-_.!~*'()", true);
 export const HNVCHAR = table("[]/?:+$-_.!~*'()", true);
 /** hostname characters (alphanum, "-", "."); IPv6 references are handled apart */
 export const HOST = table('-.', true);
+/** A gen-value in the fast readers: token characters and ":" (IPv6 addresses in received). */
+export const TOKEN_COLON = table("-.!%*_+`'~:", true);
+/** Characters of a URI between angle brackets in the fast readers: VCHAR but < > and DQUOTE. */
+export const URI_IN_BRACKETS = new Uint8Array(256);
+for (let c = 0x21; c < 0x7f; c++) if (c !== 0x3c && c !== 0x3e && c !== 0x22) URI_IN_BRACKETS[c] = 1;
 /** `scheme` continuation characters: ALPHA / DIGIT / "+" / "-" / "." */
 export const SCHEME = table('+-.', true);
 

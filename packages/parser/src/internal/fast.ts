@@ -5,7 +5,7 @@
 // errors. A fast reader never accepts what the general parser refuses.
 import { NO_PARAMS } from '../params.js';
 import { type CSeq, NameAddr, Via } from '../values.js';
-import { HOST, TOKEN, WORD } from './chars.js';
+import { HOST, TOKEN, TOKEN_COLON, URI_IN_BRACKETS, WORD } from './chars.js';
 import { smallNumber, splitParamText } from './fast-util.js';
 
 /** Whether bytes[at, end) spell `name` (lower case), case-insensitively. */
@@ -35,11 +35,7 @@ function paramsEnd(b: Uint8Array, i: number, to: number, allowQuoted: boolean): 
         i++;
         continue;
       }
-      while (i < to) {
-        const c = b[i] as number;
-        if (TOKEN[c] !== 1 && c !== 0x3a) break;
-        i++;
-      }
+      while (i < to && TOKEN_COLON[b[i] as number] === 1) i++;
       if (i === v0) return -1;
     }
   }
@@ -94,11 +90,7 @@ export function fastViaBytes(b: Uint8Array, from: number, to: number, text: stri
     if (n1 === n0) return undefined;
     if (i < to && b[i] === 0x3d) {
       const v0 = ++i;
-      while (i < to) {
-        const c = b[i] as number;
-        if (TOKEN[c] !== 1 && c !== 0x3a) break;
-        i++;
-      }
+      while (i < to && TOKEN_COLON[b[i] as number] === 1) i++;
       if (i === v0) return undefined;
       // RFC 3261 §20.42 ttl = 1*3DIGIT (0–255); RFC 3581 rport = 1*DIGIT (a port).
       if (nameIs(b, n0, n1, 'ttl') && smallNumber(b, v0, i, 255) < 0) return undefined;
@@ -187,11 +179,7 @@ export function fastNameAddrBytes(
   }
   if (i >= to || b[i] !== 0x3c) return undefined;
   const u0 = ++i;
-  while (i < to) {
-    const c = b[i] as number;
-    if (c <= 0x20 || c >= 0x7f || c === 0x3c || c === 0x3e || c === 0x22) break;
-    i++;
-  }
+  while (i < to && URI_IN_BRACKETS[b[i] as number] === 1) i++;
   if (i === u0 || i >= to || b[i] !== 0x3e) return undefined;
   const uriText = text.slice(u0, i);
   const p0 = ++i;
