@@ -547,7 +547,6 @@ export abstract class SipMessage {
     return out;
   }
 
-
   /** Route values in order. */
   get routes(): readonly NameAddr[] {
     return this.#list(H.Route, (v, o) => parseNameAddrList(v, 'Route', o));

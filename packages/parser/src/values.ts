@@ -3,7 +3,7 @@ import { SipParseError } from './errors.js';
 import { isDigit, isToken, isWsp, TOKEN, WORD } from './internal/chars.js';
 import { Cursor } from './internal/cursor.js';
 import { fastSipUriBytes } from './internal/fast-uri.js';
-import { splitParamText } from './internal/fast-util.js';
+import { paramValue, splitParamText } from './internal/fast-util.js';
 import { NO_PARAMS, Params, quote } from './params.js';
 import { formatUri, parseUri, type Uri } from './uri.js';
 
@@ -84,8 +84,10 @@ export class NameAddr {
   readonly displayName: string | undefined;
   /** The URI as written between the angle brackets (or alone, for an addr-spec). */
   readonly uriText: string;
-  /** Header parameters (`tag`, `q`, `expires`, …). */
-  readonly params: Params;
+  /** @internal parameters as parsed, or undefined until first read */
+  _p: Params | undefined;
+  /** @internal checked `;name=value…` text, when parameters are read lazily */
+  _pt: string;
   /** Whether the URI was written in angle brackets. */
   readonly bracketed: boolean;
   readonly #header: string;
@@ -117,7 +119,8 @@ export class NameAddr {
       this.uriText = formatUri(uri);
       this.#uri = uri;
     }
-    this.params = params;
+    this._p = params;
+    this._pt = '';
     this.bracketed = bracketed;
     this.#header = header;
     this._src = undefined;
@@ -140,7 +143,17 @@ export class NameAddr {
 
   /** The `tag` parameter (From and To). */
   get tag(): string | undefined {
+    if (this._p === undefined) {
+      // Lazy fast path over checked text, unless a quoted value (which may hold ";") is present.
+      if (this._pt.indexOf('"') < 0) return paramValue(this._pt, 'tag') ?? undefined;
+    }
     return this.params.get('tag') ?? undefined;
+  }
+
+  /** Header parameters (`tag`, `q`, `expires`, …). */
+  get params(): Params {
+    if (this._p === undefined) this._p = splitParams(this._pt);
+    return this._p;
   }
 
   /**
@@ -353,12 +366,8 @@ export class Via {
   /** The `branch` parameter. */
   get branch(): string | undefined {
     if (this._p === undefined) {
-      // Lazy fast path: the text was checked by VIA_FAST; the first ";branch=" is the branch.
-      const at = this._pt.indexOf(';branch=');
-      if (at >= 0) {
-        const end = this._pt.indexOf(';', at + 8);
-        return this._pt.slice(at + 8, end < 0 ? this._pt.length : end);
-      }
+      // Lazy fast path over text the fast reader checked (no quoted values there).
+      return paramValue(this._pt, 'branch') ?? undefined;
     }
     return this.params.get('branch') ?? undefined;
   }

@@ -336,3 +336,22 @@ describe('building messages', () => {
     expect(() => createResponse(r, 99)).toThrow(RangeError);
   });
 });
+
+describe('lazy parameters', () => {
+  it('read the tag from the first tag parameter, not from inside a quoted value', () => {
+    const m = parseMessage(
+      'OPTIONS sip:a@b SIP/2.0\r\nFrom: <sip:a@b>;x=";tag=fake";tag=real\r\nTo: <sip:a@b>;TAG=upper\r\n\r\n',
+    );
+    expect(m.from?.tag).toBe('real');
+    expect(m.to?.tag).toBe('upper');
+    expect([...(m.from?.params ?? [])]).toEqual([
+      ['x', ';tag=fake'],
+      ['tag', 'real'],
+    ]);
+  });
+
+  it('read the branch from the first branch parameter, in any case', () => {
+    const m = parseMessage('OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;BRANCH=z9hG4bK1;branch=z9hG4bK2\r\n\r\n');
+    expect(m.topVia?.branch).toBe('z9hG4bK1');
+  });
+});

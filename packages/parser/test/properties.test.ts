@@ -920,12 +920,13 @@ function outcome<T>(read: () => T | undefined, view: (v: T) => unknown): unknown
   }
 }
 
-const viewVia = (v: Via) => [v.protocol, v.version, v.transport, v.host, v.port, [...v.params], v.branch];
+// branch and tag first: they have a direct path that must agree before the parameters are parsed
+const viewVia = (v: Via) => [v.branch, v.protocol, v.version, v.transport, v.host, v.port, [...v.params]];
 const viewUri = (u: Uri) =>
   u.kind === 'sip'
     ? [u.scheme, u.user, u.password, u.host, u.hostType, u.port, [...u.params], [...u.headers]]
     : [u.kind, u.raw];
-const viewNameAddr = (n: NameAddr) => [n.displayName, n.uriText, [...n.params], n.tag, outcome(() => n.uri, viewUri)];
+const viewNameAddr = (n: NameAddr) => [n.tag, n.displayName, n.uriText, [...n.params], outcome(() => n.uri, viewUri)];
 
 /** The typed accessors (byte-level fast readers first) against the general parsers on the same value. */
 function agree(bytes: Uint8Array): void {

@@ -34,3 +34,26 @@ export function splitParamText(text: string): Params {
   }
   return new Params(flat);
 }
+
+/**
+ * Value of the first parameter called `lowerName` (any case) in checked, quote-free `;a=b;c` text:
+ * the value, null for a parameter without one, undefined when absent. What Params.get would say.
+ */
+export function paramValue(pt: string, lowerName: string): string | null | undefined {
+  const len = lowerName.length;
+  let i = 0;
+  while (i < pt.length) {
+    const n0 = i + 1;
+    let next = pt.indexOf(';', n0);
+    if (next < 0) next = pt.length;
+    let k = 0;
+    while (k < len && (pt.charCodeAt(n0 + k) | 0x20) === lowerName.charCodeAt(k)) k++;
+    if (k === len) {
+      const after = n0 + len;
+      if (after === next) return null;
+      if (pt.charCodeAt(after) === 0x3d) return pt.slice(after + 1, next);
+    }
+    i = next;
+  }
+  return undefined;
+}

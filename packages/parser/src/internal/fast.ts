@@ -6,7 +6,7 @@
 import { NO_PARAMS } from '../params.js';
 import { type CSeq, NameAddr, Via } from '../values.js';
 import { HOST, TOKEN, TOKEN_COLON, URI_IN_BRACKETS, WORD } from './chars.js';
-import { smallNumber, splitParamText } from './fast-util.js';
+import { smallNumber } from './fast-util.js';
 
 /** Whether bytes[at, end) spell `name` (lower case), case-insensitively. */
 function nameIs(b: Uint8Array, at: number, end: number, name: string): boolean {
@@ -185,7 +185,12 @@ export function fastNameAddrBytes(
   const p0 = ++i;
   const end = paramsEnd(b, i, to, true);
   if (end !== to) return undefined;
-  const na = new NameAddr(display, uriText, p0 === to ? NO_PARAMS : splitParamText(text.slice(p0, to)), true, header);
+  const na = new NameAddr(display, uriText, NO_PARAMS, true, header);
+  if (p0 < to) {
+    // Parameters stay text until they are read (the tag has a direct path).
+    na._p = undefined;
+    na._pt = text.slice(p0, to);
+  }
   na._src = b;
   na._u0 = u0;
   na._text = text;
