@@ -242,8 +242,26 @@ function contentLengthValue(text: string, vs: number, ve: number, max: number): 
   return n;
 }
 
-/** Method SP Request-URI SP SIP-Version, the Request-URI an ASCII absoluteURI-looking run. */
-const REQUEST_LINE = /^([A-Za-z0-9.!%*_+`'~-]+) ([A-Za-z][A-Za-z0-9+.-]*:[\x21-\x7e]+) ([Ss][Ii][Pp]\/[0-9]+\.[0-9]+)$/;
+/**
+ * "METHOD SP Request-URI SP SIP/2.0" read from the bytes: a token, a run of visible ASCII that
+ * starts with a scheme, and the version. Anything else takes the checks in startLine, which say
+ * what is wrong.
+ */
+function fastRequestLine(bytes: Uint8Array, text: string, s0: number, s1: number, f: number[]): SipRequest | undefined {
+  const u1 = s1 - 8;
+  if (u1 <= s0 || bytes[u1] !== 0x20 || !isSip20(bytes, u1 + 1)) return undefined;
+  let i = s0;
+  while (i < u1 && TOKEN[bytes[i] as number] === 1) i++;
+  if (i === s0 || i >= u1 || bytes[i] !== 0x20) return undefined;
+  const u0 = i + 1;
+  for (let j = u0; j < u1; j++) {
+    const c = bytes[j] as number;
+    if (c < 0x21 || c > 0x7e) return undefined;
+  }
+  const uri = text.slice(u0, u1);
+  if (schemeEnd(uri) < 0) return undefined;
+  return new SipRequest(text.slice(s0, i), uri, 'SIP/2.0', bytes, text, f, s0, s1);
+}
 
 /** SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT (RFC 3261 §25.1); "SIP" is case-insensitive. */
 function versionEnd(text: string, p: number, end: number): number {
@@ -318,12 +336,10 @@ function startLine(bytes: Uint8Array, text: string, s0: number, s1: number, f: n
     return new SipResponse(status, reason, version, bytes, text, f, s0, s1);
   }
   // Request-Line = Method SP Request-URI SP SIP-Version CRLF, single SPs exactly (RFC 3261 §7.1;
-  // RFC 4475 §3.1.2.7–9: extra or trailing white space is refused). The usual line in one regex;
-  // the checks below say what is wrong with any other.
-  const line = REQUEST_LINE.exec(text.slice(s0, s1));
-  if (line !== null) {
-    return new SipRequest(line[1] as string, line[2] as string, line[3] as string, bytes, text, f, s0, s1);
-  }
+  // RFC 4475 §3.1.2.7–9: extra or trailing white space is refused). The usual line is read from
+  // the bytes; the checks below say what is wrong with any other.
+  const fast = fastRequestLine(bytes, text, s0, s1, f);
+  if (fast !== undefined) return fast;
   let i = s0;
   while (i < s1 && TOKEN[text.charCodeAt(i)] === 1) i++;
   if (i === s0) fail('INVALID_METHOD', 'expected a method token', s0, text);
