@@ -2,7 +2,7 @@
 // deadline, count iterations, report iterations per second. Results are sunk into a module-level
 // variable (and folded into a checksum) so the calls cannot be optimised away.
 
-import { performance } from 'node:perf_hooks';
+import { constants, PerformanceObserver, performance } from 'node:perf_hooks';
 
 const BATCH = 64;
 
@@ -80,4 +80,35 @@ export function repeat(fn, input, ms, reps) {
 /** The checksum, to be printed so the sink is observably used. */
 export function getChecksum() {
   return `${checksum}:${sink === undefined ? 0 : 1}`;
+}
+
+/**
+ * Records every GC pause of this process from now on. `between(t0, t1)` sums the pauses that
+ * started inside a window of `performance.now()` time; call it after `settle()`, because the
+ * observer hears of pauses only when the event loop turns.
+ */
+export function watchGc() {
+  const pauses = [];
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) pauses.push({ start: e.startTime, ms: e.duration, kind: e.detail?.kind });
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  return {
+    settle: () => new Promise((resolve) => setTimeout(resolve, 100)),
+    between(t0, t1) {
+      let count = 0;
+      let ms = 0;
+      let major = 0;
+      let longest = 0;
+      for (const p of pauses) {
+        if (p.start < t0 || p.start > t1) continue;
+        count++;
+        ms += p.ms;
+        longest = Math.max(longest, p.ms);
+        if (p.kind === constants.NODE_PERFORMANCE_GC_MAJOR) major++;
+      }
+      return { count, major, ms, longest, share: ms / (t1 - t0) };
+    },
+    stop: () => obs.disconnect(),
+  };
 }

@@ -15,9 +15,10 @@
 
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { corpus, MINIMAL_MESSAGE } from './corpus.mjs';
-import { getChecksum, repeat, warmUp, warmUpMixed } from './harness.mjs';
+import { getChecksum, repeat, warmUp, warmUpMixed, watchGc } from './harness.mjs';
 import { LIBRARY_IDS, loadLibrary, normaliseId } from './libs.mjs';
 
 const TIME_MS = positiveInt('BENCH_TIME_MS', 1000);
@@ -127,6 +128,7 @@ function verify(fn, input, expect, compare) {
 
 async function worker(id) {
   const lib = await loadLibrary(id);
+  const gc = watchGc();
   const log = (s) => process.stderr.write(`  [${lib.label}] ${s}\n`);
   const cases = corpus.map((c) => ({ ...c, input: lib.prepare(c.text) }));
 
@@ -147,6 +149,7 @@ async function worker(id) {
   }
 
   const full = [];
+  const fullStart = performance.now();
   for (const c of cases) {
     if (c.check.error !== undefined) {
       log(`${c.name}: not timed (${c.check.error})`);
@@ -159,15 +162,24 @@ async function worker(id) {
     full.push({ name: c.name, check: c.check, ...r });
   }
 
+  const fullEnd = performance.now();
   let minimal = { name: MINIMAL_MESSAGE, check: minimalCheck };
+  let minimalStart = 0;
+  let minimalEnd = 0;
   if (minimalCheck.error === undefined) {
     warmUp(lib.minimal, minimalCase.input, MINIMAL_WARMUP, MINIMAL_WARMUP_MAX_MS);
+    minimalStart = performance.now();
     const r = repeat(lib.minimal, minimalCase.input, TIME_MS, REPS);
+    minimalEnd = performance.now();
     log(`${MINIMAL_MESSAGE} (minimal access): ${fmt(r.best)} msgs/s`);
     minimal = { ...minimal, ...r };
   }
 
-  process.stdout.write(JSON.stringify({ id, full, minimal, checksum: getChecksum() }));
+  await gc.settle();
+  const gcStats = { full: gc.between(fullStart, fullEnd), minimal: gc.between(minimalStart, minimalEnd) };
+  gc.stop();
+  const rssMb = process.memoryUsage().rss / 1048576;
+  process.stdout.write(JSON.stringify({ id, full, minimal, gc: gcStats, rssMb, checksum: getChecksum() }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -346,6 +358,24 @@ async function main() {
     mRows.push([libs[id].label, cellText(cell), verdict]);
   }
   console.log(table(['Library', 'msgs/s', ''], mRows));
+  console.log('');
+
+  console.log('GC pauses during the timed runs (all cells of full access; minimal access), and RSS at the end:');
+  const gRows = [];
+  for (const id of ids) {
+    const g = results[id].gc;
+    const cell = (x) =>
+      x === undefined
+        ? 'n/a'
+        : `${x.count} (${x.major} major), ${x.ms.toFixed(0)} ms = ${(x.share * 100).toFixed(1)}%, longest ${x.longest.toFixed(1)} ms`;
+    gRows.push([
+      libs[id].label,
+      cell(g?.full),
+      cell(g?.minimal),
+      results[id].rssMb === undefined ? 'n/a' : `${results[id].rssMb.toFixed(0)} MB`,
+    ]);
+  }
+  console.log(table(['Library', 'full access: pauses, time, share', 'minimal access', 'RSS'], gRows));
   console.log('');
 
   console.log(
