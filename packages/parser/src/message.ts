@@ -58,9 +58,8 @@ export function entryId(f: number[], k: number): number {
   return ((f[k * STRIDE + F_ID] as number) & ID_MASK) - 1;
 }
 
-const TOP_VIA = NAMES.length;
-/** Cache slots: one per header id, plus the top Via. */
-const SLOTS = NAMES.length + 1;
+/** Cache slots: one per header id. */
+const SLOTS = NAMES.length;
 const pReplyTo = (v: string) => parseNameAddr(v, 'Reply-To');
 const pReferTo = (v: string) => parseNameAddr(v, 'Refer-To');
 const pMaxForwards = (v: string) => parseUnsigned(v, 'Max-Forwards', 255);
@@ -465,8 +464,7 @@ export abstract class SipMessage {
       const hit = c[id];
       if (hit !== undefined) return hit as T;
     }
-    const hid = id === TOP_VIA ? H.Via : id;
-    const v = ascii ? this._firstAscii(hid) : this._first(hid);
+    const v = ascii ? this._firstAscii(id) : this._first(id);
     if (v === undefined) return undefined;
     const parsed = parse(v);
     if (this._c === undefined) this._c = new Array<unknown>(SLOTS);

@@ -245,18 +245,6 @@ function nameAddrAt(c: Cursor, inList: boolean): NameAddr {
   return new NameAddr(undefined, uriText, genericParams(c), false, c.header);
 }
 
-// The common shapes of a name-addr — `Name <uri>;p=v`, `"Quoted" <uri>;p=v`, `<uri>;p=v` — with
-// single spaces and no quoted parameter values, in one linear regex. Anything else (addr-spec,
-// escapes in the display name, odd white space) takes the general path.
-const NAME_ADDR_FAST =
-  /^(?:([A-Za-z0-9.!%*_+`'~-]+(?: [A-Za-z0-9.!%*_+`'~-]+)*) ?|"([^"\\\x00-\x1f\x7f]*)" ?)?<([^\x00-\x20<>"]+)>((?:;[A-Za-z0-9.!%*_+`'~-]+(?:=(?:[A-Za-z0-9.!%*_+`'~:-]+|"[^"\\\x00-\x1f\x7f]*"))?)*)$/;
-
-function fastNameAddr(value: string, header: string): NameAddr | undefined {
-  const m = NAME_ADDR_FAST.exec(value);
-  if (m === null) return undefined;
-  return new NameAddr(m[1] ?? m[2], m[3] as string, splitParams(m[4] as string), true, header);
-}
-
 /** Splits checked parameter text (see splitParamText); empty text gives no parameters. */
 function splitParams(text: string): Params {
   return text.length === 0 ? NO_PARAMS : splitParamText(text);
@@ -271,11 +259,6 @@ function splitParams(text: string): Params {
  * @public
  */
 export function parseNameAddr(value: string, header = 'To'): NameAddr {
-  return fastNameAddr(value, header) ?? parseNameAddrGeneral(value, header);
-}
-
-/** @internal parseNameAddr without the fast path: the reference the fast readers are tested against */
-export function parseNameAddrGeneral(value: string, header: string): NameAddr {
   const c = new Cursor(value, header);
   c.ws();
   const na = nameAddrAt(c, false);
@@ -293,13 +276,6 @@ export function parseNameAddrGeneral(value: string, header: string): NameAddr {
  * @public
  */
 export function parseNameAddrList(value: string, header = 'Contact', out: NameAddr[] = []): NameAddr[] {
-  if (value.indexOf(',') < 0) {
-    const fast = fastNameAddr(value, header);
-    if (fast !== undefined) {
-      out.push(fast);
-      return out;
-    }
-  }
   const c = new Cursor(value, header);
   c.ws();
   if (c.atEnd()) c.fail('a name-addr');

@@ -8,6 +8,7 @@ import {
   parseCallId,
   parseCSeq,
   parseMessage,
+  parseNameAddr,
   parseUri,
   SipParseError,
   type SipRequest,
@@ -19,7 +20,7 @@ import {
   validateRequest,
   validateResponse,
 } from '../src/index.js';
-import { parseFirstVia, parseNameAddrGeneral } from '../src/values.js';
+import { parseFirstVia } from '../src/values.js';
 import * as A from './arbitraries.js';
 
 type Msg = SipRequest | SipResponse;
@@ -944,11 +945,11 @@ function agree(bytes: Uint8Array): void {
     }, viewVia),
     from: outcome(() => {
       const v = first('From');
-      return v === undefined ? undefined : parseNameAddrGeneral(v, 'From');
+      return v === undefined ? undefined : parseNameAddr(v, 'From');
     }, viewNameAddr),
     to: outcome(() => {
       const v = first('To');
-      return v === undefined ? undefined : parseNameAddrGeneral(v, 'To');
+      return v === undefined ? undefined : parseNameAddr(v, 'To');
     }, viewNameAddr),
     callId: outcome(
       () => {
