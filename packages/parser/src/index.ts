@@ -37,7 +37,7 @@ export {
 export { SipError, SipParseError, type SipParseErrorCode } from './errors.js';
 export { type FramerEvent, StreamFramer, type StreamFramerOptions } from './framer.js';
 export { DEFAULT_LIMITS, type ParserLimits } from './limits.js';
-export { type HeaderField, SipMessage, type SipMessageLike, SipRequest, SipResponse } from './message.js';
+export { type HeaderField, SipMessage, type SipMessageLike, SipRequest, SipResponse, splitList } from './message.js';
 export { COMPACT_FORMS, canonicalHeaderName, KNOWN_HEADER_NAMES, type KnownHeaderName } from './names.js';
 export { Params, quote } from './params.js';
 export { type ParseOptions, parseMessage } from './parse.js';

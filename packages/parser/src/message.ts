@@ -295,6 +295,18 @@ export abstract class SipMessage {
   }
 
   /**
+   * Every value of a list header, across all its fields, split at top-level commas (see
+   * {@link splitList}): `Allow: INVITE, ACK` and `Allow: BYE` give `['INVITE', 'ACK', 'BYE']`.
+   *
+   * @param name - header name
+   */
+  getValues(name: string): string[] {
+    const out: string[] = [];
+    for (const v of this.getAll(name)) for (const item of splitList(v)) out.push(item);
+    return out;
+  }
+
+  /**
    * How many fields carry this name.
    *
    * @param name - header name
@@ -710,11 +722,11 @@ const EMPTY = new Uint8Array(0);
 /** Shared empty string table: a parsed message makes its own only when a field is set. */
 const NO_STRINGS: string[] = [];
 
-/** The text after the first top-level comma of a list value ('' when there is none). */
-function afterFirstElement(v: string): string {
+/** Offset of the first comma outside quoted strings and angle brackets, from `from`; -1 if none. */
+function topLevelComma(v: string, from: number): number {
   let quoted = false;
   let angle = false;
-  for (let i = 0; i < v.length; i++) {
+  for (let i = from; i < v.length; i++) {
     const c = v.charCodeAt(i);
     if (quoted) {
       if (c === 0x5c) i++;
@@ -722,9 +734,37 @@ function afterFirstElement(v: string): string {
     } else if (c === 0x22) quoted = true;
     else if (c === 0x3c) angle = true;
     else if (c === 0x3e) angle = false;
-    else if (c === 0x2c && !angle) return v.slice(i + 1).trim();
+    else if (c === 0x2c && !angle) return i;
   }
-  return '';
+  return -1;
+}
+
+/** The text after the first top-level comma of a list value ('' when there is none). */
+function afterFirstElement(v: string): string {
+  const comma = topLevelComma(v, 0);
+  return comma < 0 ? '' : v.slice(comma + 1).trim();
+}
+
+/**
+ * Splits a header value at its top-level commas (RFC 3261 §7.3.1): commas inside quoted strings
+ * and inside `<…>` do not split. Elements come back trimmed; empty elements are dropped.
+ *
+ * Only for headers whose grammar is a comma-separated list: in WWW-Authenticate and the other
+ * digest headers commas separate parameters, not values.
+ *
+ * @param value - a header value
+ * @public
+ */
+export function splitList(value: string): string[] {
+  const out: string[] = [];
+  let from = 0;
+  for (;;) {
+    const comma = topLevelComma(value, from);
+    const item = value.slice(from, comma < 0 ? value.length : comma).trim();
+    if (item !== '') out.push(item);
+    if (comma < 0) return out;
+    from = comma + 1;
+  }
 }
 
 /**

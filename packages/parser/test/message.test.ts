@@ -8,6 +8,7 @@ import {
   type SipRequest,
   type SipResponse,
   serialize,
+  splitList,
 } from '../src/index.js';
 import { sip, text } from './helpers.js';
 
@@ -353,5 +354,16 @@ describe('lazy parameters', () => {
   it('read the branch from the first branch parameter, in any case', () => {
     const m = parseMessage('OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;BRANCH=z9hG4bK1;branch=z9hG4bK2\r\n\r\n');
     expect(m.topVia?.branch).toBe('z9hG4bK1');
+  });
+});
+
+describe('list values (RFC 3261 §7.3.1)', () => {
+  it('split at top-level commas only, across fields', () => {
+    const m = parseMessage(
+      'OPTIONS sip:a@b SIP/2.0\r\nX-List: "a, b" <sip:x@y;p=1,2>, c ,, d\r\nX-List: e\r\nAllow: INVITE, ACK\r\nAllow: BYE\r\n\r\n',
+    );
+    expect(m.getValues('X-List')).toEqual(['"a, b" <sip:x@y;p=1,2>', 'c', 'd', 'e']);
+    expect(m.getValues('allow')).toEqual(['INVITE', 'ACK', 'BYE']);
+    expect(splitList('"q\\", x", y')).toEqual(['"q\\", x"', 'y']);
   });
 });
