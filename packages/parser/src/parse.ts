@@ -291,9 +291,6 @@ function isSip20(bytes: Uint8Array, at: number): boolean {
   );
 }
 
-const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
-const NON_ASCII = /[^\x00-\x7f]/;
-
 function startLine(bytes: Uint8Array, text: string, s0: number, s1: number, f: number[]): SipRequest | SipResponse {
   // Fast path: "SIP/2.0 DDD reason" with a plain reason phrase.
   if (isSip20(bytes, s0) && bytes[s0 + 7] === 0x20 && s1 - s0 >= 12 && bytes[s0 + 11] === 0x20) {
@@ -301,10 +298,15 @@ function startLine(bytes: Uint8Array, text: string, s0: number, s1: number, f: n
     const d1 = (bytes[s0 + 9] as number) - 0x30;
     const d2 = (bytes[s0 + 10] as number) - 0x30;
     if (d0 >= 1 && d0 <= 6 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9) {
-      const reason = text.slice(s0 + 12, s1);
-      if (!CONTROL.test(reason) && !NON_ASCII.test(reason)) {
-        return new SipResponse(d0 * 100 + d1 * 10 + d2, reason, 'SIP/2.0', bytes, text, f, s0, s1);
+      // A plain reason: printable ASCII or HTAB only (others take the checks below).
+      let k = s0 + 12;
+      while (k < s1) {
+        const c = bytes[k] as number;
+        if ((c < 0x20 && c !== 0x09) || c >= 0x7f) break;
+        k++;
       }
+      if (k === s1)
+        return new SipResponse(d0 * 100 + d1 * 10 + d2, text.slice(s0 + 12, s1), 'SIP/2.0', bytes, text, f, s0, s1);
     }
   }
   const v = versionEnd(text, s0, s1);
