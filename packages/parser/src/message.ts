@@ -178,13 +178,7 @@ export abstract class SipMessage {
     this._text = text;
     this._f = f;
     this._x = NO_STRINGS;
-    this._c = undefined;
-    this._via = undefined;
-    this._cid = undefined;
-    this._cs = undefined;
-    this._from = undefined;
-    this._to = undefined;
-    this._ct = undefined;
+    this._invalidate(); // the typed-value caches start empty
     this._s0 = s0;
     this._s1 = s1;
     this._headEnd = 0;

@@ -11,6 +11,7 @@ import {
   SCHEME,
   USER,
 } from './internal/chars.js';
+import { splitParamText } from './internal/fast-util.js';
 import { utf8Encode } from './internal/text.js';
 import { Params } from './params.js';
 
@@ -174,16 +175,6 @@ function fastSip(s: string, scheme: 'sip' | 'sips', start: number): SipUri | und
   const port = m[3] === undefined ? undefined : Number(m[3]);
   if (port !== undefined && port > 65535) return undefined;
   const paramText = m[4] as string;
-  const flat: (string | null)[] = [];
-  let i = 1;
-  while (i < paramText.length) {
-    let semi = paramText.indexOf(';', i);
-    if (semi < 0) semi = paramText.length;
-    const eq = paramText.indexOf('=', i);
-    if (eq >= 0 && eq < semi) flat.push(paramText.slice(i, eq), paramText.slice(eq + 1, semi));
-    else flat.push(paramText.slice(i, semi), null);
-    i = semi + 1;
-  }
   // Every SipUri is made with the same keys in the same order: one object shape for V8.
   return {
     kind: 'sip',
@@ -193,7 +184,7 @@ function fastSip(s: string, scheme: 'sip' | 'sips', start: number): SipUri | und
     host,
     hostType,
     port,
-    params: flat.length === 0 ? NO_URI_PARAMS : new Params(flat),
+    params: paramText.length === 0 ? NO_URI_PARAMS : splitParamText(paramText),
     headers: NO_URI_PARAMS,
     raw: s,
   };

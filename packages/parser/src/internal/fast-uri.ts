@@ -2,7 +2,7 @@
 import { Params } from '../params.js';
 import type { SipUri } from '../uri.js';
 import { HOST, PARAMCHAR, USER } from './chars.js';
-import { smallNumber, splitParamText } from './fast-util.js';
+import { digitsEnd, smallNumber, splitParamText } from './fast-util.js';
 
 /** dotted-quad IPv4address in bytes[from, to) (RFC 3261 §25.1). */
 function ipv4(b: Uint8Array, from: number, to: number): boolean {
@@ -79,7 +79,7 @@ export function fastSipUriBytes(
   let port: number | undefined;
   if (i < to && b[i] === 0x3a) {
     const p0 = ++i;
-    while (i < to && (b[i] as number) >= 0x30 && (b[i] as number) <= 0x39) i++;
+    i = digitsEnd(b, i, to);
     port = smallNumber(b, p0, i, 65535);
     if (port < 0) return undefined;
   }

@@ -1,6 +1,12 @@
 // Small helpers shared by the fast byte readers.
 import { Params } from '../params.js';
 
+/** End of the run of ASCII digits starting at i (before to). */
+export function digitsEnd(b: Uint8Array, i: number, to: number): number {
+  while (i < to && (b[i] as number) >= 0x30 && (b[i] as number) <= 0x39) i++;
+  return i;
+}
+
 /** Digits in bytes[from, to) as a number no larger than max (at most 5 digits), else -1. */
 export function smallNumber(b: Uint8Array, from: number, to: number, max: number): number {
   if (to === from || to - from > 5) return -1;

@@ -6,7 +6,7 @@
 import { NO_PARAMS } from '../params.js';
 import { type CSeq, NameAddr, Via } from '../values.js';
 import { HOST, TOKEN, TOKEN_COLON, URI_IN_BRACKETS, WORD } from './chars.js';
-import { smallNumber } from './fast-util.js';
+import { digitsEnd, smallNumber } from './fast-util.js';
 
 /** Whether bytes[at, end) spell `name` (lower case), case-insensitively. */
 function nameIs(b: Uint8Array, at: number, end: number, name: string): boolean {
@@ -77,7 +77,7 @@ export function fastViaBytes(b: Uint8Array, from: number, to: number, text: stri
   let port: number | undefined;
   if (i < to && b[i] === 0x3a) {
     const p0 = ++i;
-    while (i < to && (b[i] as number) >= 0x30 && (b[i] as number) <= 0x39) i++;
+    i = digitsEnd(b, i, to);
     port = smallNumber(b, p0, i, 65535);
     if (port < 0) return undefined;
   }
