@@ -1,0 +1,137 @@
+import type { SipRequest, SipResponse, Via } from '@sipkit/parser';
+import { defaultPort, type TransportProtocol } from './resolve.js';
+
+/**
+ * Where a message came from, or where one goes: an IP address and a port.
+ *
+ * @public
+ */
+export interface PeerAddress {
+  /** IP address (IPv6 without brackets). */
+  readonly address: string;
+  /** Port. */
+  readonly port: number;
+}
+
+function bare(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+function sameAddress(a: string, b: string): boolean {
+  return bare(a).toLowerCase() === bare(b).toLowerCase();
+}
+
+/**
+ * Adds `received` and fills `rport` on the top Via of a request that just arrived, as RFC 3261
+ * §18.2.1 and RFC 3581 §4 say: `received` when the sent-by host is not the source address (or
+ * when the client asked for `rport`), `rport` set to the source port when the client sent it
+ * empty. Untouched otherwise, so the Via stays byte-identical.
+ *
+ * @param req - the request as parsed
+ * @param source - the address and port it came from
+ * @returns whether the top Via changed
+ * @throws {@link @sipkit/parser!SipParseError} when the top Via is malformed
+ * @public
+ */
+export function stampReceived(req: SipRequest, source: PeerAddress): boolean {
+  const via = req.topVia;
+  if (via === undefined) return false;
+  const wantsRport = via.params.get('rport') === null;
+  let next: Via = via;
+  if (!sameAddress(via.host, source.address) || wantsRport) {
+    // RFC 3581 §4: with rport, received is added even when the address matches.
+    next = next.withParam('received', bare(source.address));
+  }
+  if (wantsRport) next = next.withParam('rport', String(source.port));
+  if (next === via) return false;
+  req.removeFirstValue('Via');
+  req.prepend('Via', next.toString());
+  return true;
+}
+
+/**
+ * Where a response goes (RFC 3261 §18.2.2, RFC 3581 §4).
+ *
+ * @public
+ */
+export interface ResponseDestination {
+  /** Transport from the top Via. */
+  readonly protocol: TransportProtocol | string;
+  /**
+   * For reliable transports: send on the connection the request came in on while it is open;
+   * `address`/`port` are where to open a new one otherwise.
+   */
+  readonly sameConnection: boolean;
+  /** Address or host name to send to (a host name needs RFC 3263 §5 resolution). */
+  readonly address: string;
+  /** Port to send to. */
+  readonly port: number;
+  /** Multicast TTL when `maddr` was used. */
+  readonly ttl?: number;
+}
+
+/**
+ * Works out where to send a response from its top Via (RFC 3261 §18.2.2, RFC 3581 §4): the same
+ * connection for reliable transports; the `maddr` address when present; for unreliable transports
+ * the `received` address at the `rport` port (or the sent-by port); otherwise the sent-by host
+ * and port.
+ *
+ * @param res - the response, whose top Via is the one the request arrived with
+ * @returns the destination, or undefined when there is no top Via
+ * @throws {@link @sipkit/parser!SipParseError} when the top Via is malformed
+ * @public
+ */
+export function responseDestination(res: SipResponse): ResponseDestination | undefined {
+  const via = res.topVia;
+  if (via === undefined) return undefined;
+  const protocol = via.transport.toLowerCase();
+  const known = (['udp', 'tcp', 'tls', 'sctp', 'ws', 'wss'] as const).find((p) => p === protocol);
+  const sentByPort = via.port ?? (known === undefined ? 5060 : defaultPort(known));
+  const reliable = protocol !== 'udp';
+  const received = via.received;
+  const rport = via.rport;
+  if (reliable) {
+    // §18.2.2: same connection; if it is gone, open one to received (or host) and sent-by port.
+    return { protocol, sameConnection: true, address: bare(received ?? via.host), port: sentByPort };
+  }
+  const maddr = via.maddr;
+  if (maddr !== undefined) {
+    const out: { -readonly [K in keyof ResponseDestination]: ResponseDestination[K] } = {
+      protocol,
+      sameConnection: false,
+      address: bare(maddr),
+      port: sentByPort,
+    };
+    if (via.ttl !== undefined) out.ttl = via.ttl;
+    return out;
+  }
+  if (received !== undefined) {
+    // RFC 3581 §4: rport with a value sends back to the source port.
+    return {
+      protocol,
+      sameConnection: false,
+      address: bare(received),
+      port: typeof rport === 'number' ? rport : sentByPort,
+    };
+  }
+  return { protocol, sameConnection: false, address: bare(via.host), port: sentByPort };
+}
+
+/**
+ * Whether a response's top Via is one this element inserted (RFC 3261 §18.1.2: a response whose
+ * top Via sent-by is not ours is discarded). Host names compare case-insensitively; an absent
+ * port equals the transport's default port.
+ *
+ * @param res - a response that just arrived
+ * @param sentBy - the sent-by this element puts in its Via: host and port
+ * @throws {@link @sipkit/parser!SipParseError} when the top Via is malformed
+ * @public
+ */
+export function isOwnVia(res: SipResponse, sentBy: { host: string; port: number }): boolean {
+  const via = res.topVia;
+  if (via === undefined) return false;
+  const protocol = via.transport.toLowerCase();
+  const known = (['udp', 'tcp', 'tls', 'sctp', 'ws', 'wss'] as const).find((p) => p === protocol);
+  const port = via.port ?? (known === undefined ? 5060 : defaultPort(known));
+  return sameAddress(via.host, sentBy.host) && port === sentBy.port;
+}
