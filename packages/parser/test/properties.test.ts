@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   createRequest,
+  createResponse,
   type NameAddr,
   parseCallId,
   parseCSeq,
@@ -14,6 +15,7 @@ import {
   type SipRequest,
   type SipResponse,
   StreamFramer,
+  salvageRequest,
   serialize,
   type Uri,
   type Via,
@@ -992,5 +994,19 @@ describe('fast readers', () => {
 
   it('refuse what the general grammar refuses on mutated messages, and read the same otherwise', () => {
     fc.assert(fc.property(mutated, agree), { numRuns: 500 });
+  });
+});
+
+describe('salvageRequest', () => {
+  it('never throws, and what it returns can always be answered with a 400 that parses back', () => {
+    fc.assert(
+      fc.property(fc.oneof(anyBytes, sipSoup, mutated), (bytes) => {
+        const req = salvageRequest(bytes);
+        if (req === undefined) return;
+        const res = parseMessage(serialize(createResponse(req, 400)));
+        expect(res.isRequest).toBe(false);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -4,12 +4,14 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  createResponse,
   type NameAddr,
   parseMessage,
   type RequestValidationOptions,
   SipParseError,
   type SipRequest,
   type SipResponse,
+  salvageRequest,
   serialize,
   validateRequest,
   validateResponse,
@@ -228,5 +230,30 @@ describe('RFC 4475 details', () => {
     };
     expect(where('cparam01')).toEqual([true, false]);
     expect(where('cparam02')).toEqual([false, true]);
+  });
+});
+
+describe('RFC 4475 §3.1.2: a malformed request with a usable start line and Via gets a 400', () => {
+  const rejected = index.filter((e) => e.kind === 'request' && e.expect !== 'parse' && e.response === 400);
+
+  it.each(rejected.map((e) => [e.name, e] as const))(
+    '%s: salvageRequest gives a request a 400 can answer',
+    (_name, e) => {
+      const req = salvageRequest(bytes(e));
+      expect(req, e.name).toBeDefined();
+      const res = createResponse(req as SipRequest, 400);
+      const wire = parseMessage(serialize(res)) as SipResponse;
+      expect(wire.status).toBe(400);
+      // §8.2.6.2: the Via fields come back as the request had them, with Call-ID and CSeq.
+      expect(wire.getAll('Via').length).toBeGreaterThan(0);
+      expect(wire.get('Call-ID')).toBe((req as SipRequest).get('Call-ID'));
+    },
+  );
+
+  it('gives nothing for a response or for bytes with no Via', () => {
+    const bigcode = index.find((e) => e.name === 'bigcode') as Entry;
+    expect(salvageRequest(bytes(bigcode))).toBeUndefined();
+    expect(salvageRequest('INVITE <sip:x> SIP/2.0\r\nTo: <sip:x>\r\n\r\n')).toBeUndefined();
+    expect(salvageRequest('\x00\x01\x02')).toBeUndefined();
   });
 });
