@@ -20,6 +20,14 @@
  * @packageDocumentation
  */
 
+export { TransportError, type TransportErrorCode } from './errors.js';
+export {
+  type Drop,
+  type Received,
+  type TransportCounters,
+  TransportLayer,
+  type TransportLayerOptions,
+} from './layer.js';
 export {
   defaultPort,
   type NaptrRecord,
@@ -32,4 +40,5 @@ export {
   TargetBlocklist,
   type TransportProtocol,
 } from './resolve.js';
+export type { Transport, TransportEvent } from './transport.js';
 export { isOwnVia, type PeerAddress, type ResponseDestination, responseDestination, stampReceived } from './via.js';

@@ -1,0 +1,290 @@
+import {
+  createResponse,
+  type ParserLimits,
+  parseMessage,
+  SipParseError,
+  type SipRequest,
+  type SipResponse,
+  salvageRequest,
+  serialize,
+  Via,
+} from '@sipkit/parser';
+import { TransportError } from './errors.js';
+import type { Target } from './resolve.js';
+import type { Transport, TransportEvent } from './transport.js';
+import { isOwnVia, type PeerAddress, responseDestination, stampReceived } from './via.js';
+
+/**
+ * Where and how a message arrived: the transport, the source, and the connection (for answering
+ * on the same one).
+ *
+ * @public
+ */
+export interface Received {
+  /** The transport it came on. */
+  readonly transport: Transport;
+  /** Source address and port. */
+  readonly source: PeerAddress;
+  /** The connection it came on, on reliable transports. */
+  readonly flow: string | undefined;
+}
+
+/**
+ * Why the transport layer dropped something.
+ *
+ * @public
+ */
+export interface Drop {
+  /** `malformed` (answered with 400 when it was a usable request), `foreign-via` (§18.1.2), `receiver-error` (a handler threw). */
+  readonly reason: 'malformed' | 'foreign-via' | 'receiver-error';
+  /** Where it came from. */
+  readonly from: Received;
+  /** The parse error or the handler's exception. */
+  readonly error?: unknown;
+  /** Whether a 400 was sent back. */
+  readonly answered: boolean;
+}
+
+/**
+ * What the transport layer has seen, for metrics.
+ *
+ * @public
+ */
+export interface TransportCounters {
+  /** Messages received. */
+  messages: number;
+  /** Requests handed up. */
+  requests: number;
+  /** Responses handed up. */
+  responses: number;
+  /** Messages that did not parse (or whose top Via did not). */
+  malformed: number;
+  /** 400 responses sent for malformed requests. */
+  badRequestsAnswered: number;
+  /** Responses dropped because their top Via was not ours. */
+  foreignVia: number;
+  /** Keep-alive pings answered. */
+  pings: number;
+  /** Exceptions thrown by the request or response handler (caught). */
+  receiverErrors: number;
+}
+
+/**
+ * Options for {@link TransportLayer}.
+ *
+ * @public
+ */
+export interface TransportLayerOptions {
+  /** The transports to listen on and send with. */
+  readonly transports: readonly Transport[];
+  /** Receives each request (its top Via already carries received/rport). */
+  readonly onRequest: (request: SipRequest, from: Received) => void;
+  /** Receives each response whose top Via is ours. */
+  readonly onResponse: (response: SipResponse, from: Received) => void;
+  /** Told of everything dropped (for logs). */
+  readonly onDrop?: (drop: Drop) => void;
+  /** Parser limits for incoming messages. */
+  readonly limits?: Partial<ParserLimits>;
+  /**
+   * Path MTU in bytes; requests within 200 bytes of it go over TCP (RFC 3261 §18.1.1).
+   * @defaultValue 1500
+   */
+  readonly mtu?: number;
+}
+
+const CRLF = new Uint8Array([13, 10]);
+
+/** A reason phrase carrying the parser's words: printable, one line, not too long. */
+function reasonFor(e: SipParseError): string {
+  const detail = e.message.replace(/[\x00-\x1f\x7f]/g, ' ').slice(0, 120);
+  return `Bad Request (${detail})`;
+}
+
+/**
+ * The RFC 3261 §18 transport layer above the sockets: it parses what the transports receive,
+ * marks requests with where they came from (§18.2.1, RFC 3581), drops responses that do not carry
+ * our Via (§18.1.2), answers malformed requests with 400 when their start line and Via are usable
+ * and drops the rest, answers RFC 5626 pings with a pong, sends responses where §18.2.2 says, and
+ * sends requests to resolved targets, moving large ones from UDP to TCP (§18.1.1).
+ *
+ * Nothing a peer sends makes it throw: every failure is counted and reported to `onDrop`.
+ *
+ * @public
+ */
+export class TransportLayer {
+  /** Counts of what was received, handed up and dropped. */
+  readonly counters: TransportCounters = {
+    messages: 0,
+    requests: 0,
+    responses: 0,
+    malformed: 0,
+    badRequestsAnswered: 0,
+    foreignVia: 0,
+    pings: 0,
+    receiverErrors: 0,
+  };
+  readonly #options: TransportLayerOptions;
+
+  /**
+   * @param options - transports, handlers, limits, MTU
+   */
+  constructor(options: TransportLayerOptions) {
+    this.#options = options;
+    for (const t of options.transports) t.listen((event) => this.#receive(t, event));
+  }
+
+  #drop(drop: Drop): void {
+    try {
+      this.#options.onDrop?.(drop);
+    } catch {
+      // A logging hook must not break the socket callback either.
+    }
+  }
+
+  #receive(transport: Transport, event: TransportEvent): void {
+    const from: Received = { transport, source: event.source, flow: event.flow };
+    if (event.type === 'ping') {
+      // RFC 5626 §3.5.1: a double-CRLF ping on a connection is answered with a CRLF pong.
+      this.counters.pings++;
+      transport.send(CRLF, event.source, event.flow).catch(() => undefined);
+      return;
+    }
+    this.counters.messages++;
+    let msg: SipRequest | SipResponse;
+    try {
+      msg = parseMessage(event.bytes, {
+        mode: transport.reliable ? 'stream' : 'datagram',
+        ...(this.#options.limits === undefined ? {} : { limits: this.#options.limits }),
+      });
+      // The top Via must be readable for routing either way (§18.2.1, §18.1.2).
+      if (msg.isRequest) stampReceived(msg, event.source);
+      else void msg.topVia;
+    } catch (e) {
+      this.#malformed(e, event.bytes, from);
+      return;
+    }
+    try {
+      if (msg.isRequest) {
+        this.counters.requests++;
+        this.#options.onRequest(msg, from);
+      } else if (!isOwnVia(msg, { host: transport.local.address, port: transport.local.port })) {
+        this.counters.foreignVia++;
+        this.#drop({ reason: 'foreign-via', from, answered: false });
+      } else {
+        this.counters.responses++;
+        this.#options.onResponse(msg, from);
+      }
+    } catch (e) {
+      this.counters.receiverErrors++;
+      this.#drop({ reason: 'receiver-error', from, error: e, answered: false });
+    }
+  }
+
+  #malformed(error: unknown, bytes: Uint8Array, from: Received): void {
+    this.counters.malformed++;
+    let answered = false;
+    if (error instanceof SipParseError) {
+      const req = salvageRequest(bytes, this.#options.limits);
+      // No response is ever sent to an ACK (RFC 3261 §17.2.1); a response gets none either.
+      if (req !== undefined && req.method !== 'ACK') {
+        const res = createResponse(req, 400, { reason: reasonFor(error) });
+        answered = true;
+        this.counters.badRequestsAnswered++;
+        this.sendResponse(res, from).catch(() => undefined);
+      }
+    }
+    this.#drop({ reason: 'malformed', from, error, answered });
+  }
+
+  /**
+   * Sends a response where RFC 3261 §18.2.2 and RFC 3581 §4 say: on the connection the request
+   * came on while it is open, else to `received`/`rport`, `maddr` or the sent-by of the top Via;
+   * to the request's source when the Via cannot be read.
+   *
+   * @param response - the response
+   * @param to - how its request arrived
+   */
+  async sendResponse(response: SipResponse, to: Received): Promise<void> {
+    const bytes = serialize(response);
+    let dest: PeerAddress = to.source;
+    try {
+      const d = responseDestination(response);
+      if (d !== undefined) dest = { address: d.address, port: d.port };
+    } catch {
+      // An unreadable Via (a 400 about it): answer the source.
+    }
+    await to.transport.send(bytes, dest, to.transport.reliable ? to.flow : undefined);
+  }
+
+  /**
+   * Sends a request to one resolved target on a transport of its protocol, rewriting the top
+   * Via's transport and sent-by to that transport (RFC 3261 §18.1.1). A UDP request within 200
+   * bytes of the MTU goes over TCP instead.
+   *
+   * @param request - the request, its top Via already carrying the branch
+   * @param target - where to send it (from resolveTargets)
+   * @returns the transport and connection used
+   * @throws {@link TransportError} when no transport fits or sending fails
+   */
+  async sendRequest(request: SipRequest, target: Target): Promise<{ transport: Transport; flow: string | undefined }> {
+    let protocol = target.protocol;
+    let transport = this.#pick(protocol, target.family);
+    if (protocol === 'udp') {
+      // §18.1.1: within 200 bytes of the path MTU (1300 bytes for the usual 1500) → TCP.
+      const size = serialize(request).length;
+      if (size > (this.#options.mtu ?? 1500) - 200) {
+        protocol = 'tcp';
+        transport = this.#pick('tcp', target.family);
+        if (transport === undefined) {
+          throw new TransportError(
+            'NO_TRANSPORT',
+            `a ${size}-byte request must go over TCP (RFC 3261 §18.1.1); none configured`,
+          );
+        }
+      }
+    }
+    if (transport === undefined)
+      throw new TransportError('NO_TRANSPORT', `no ${protocol} transport for ${target.address}`);
+    this.#stampVia(request, transport);
+    try {
+      const flow = await transport.send(serialize(request), { address: target.address, port: target.port });
+      return { transport, flow };
+    } catch (e) {
+      throw e instanceof TransportError
+        ? e
+        : new TransportError('SEND_FAILED', `${protocol} ${target.address}:${target.port}: ${String(e)}`);
+    }
+  }
+
+  #pick(protocol: string, family: 4 | 6): Transport | undefined {
+    const fits = this.#options.transports.filter((t) => t.protocol === protocol);
+    return fits.find((t) => (t.local.address.includes(':') ? 6 : 4) === family) ?? fits[0];
+  }
+
+  #stampVia(request: SipRequest, transport: Transport): void {
+    let top: Via | undefined;
+    try {
+      top = request.topVia;
+    } catch (e) {
+      throw new TransportError('BAD_VIA', `the top Via cannot be read: ${String(e)}`);
+    }
+    if (top === undefined) throw new TransportError('BAD_VIA', 'the request has no Via');
+    const host = transport.local.address.includes(':') ? `[${transport.local.address}]` : transport.local.address;
+    const next = new Via(
+      transport.protocol.toUpperCase(),
+      host,
+      transport.local.port,
+      top.params,
+      top.protocol,
+      top.version,
+    );
+    if (next.toString() === top.toString()) return;
+    request.removeFirstValue('Via');
+    request.prepend('Via', next.toString());
+  }
+
+  /** Closes every transport. */
+  async close(): Promise<void> {
+    await Promise.all(this.#options.transports.map((t) => t.close()));
+  }
+}
