@@ -150,17 +150,20 @@ export class TransportLayer {
       return;
     }
     this.counters.messages++;
+    const bytes = event.bytes ?? new Uint8Array(0);
     let msg: SipRequest | SipResponse;
     try {
-      msg = parseMessage(event.bytes, {
-        mode: transport.reliable ? 'stream' : 'datagram',
-        ...(this.#options.limits === undefined ? {} : { limits: this.#options.limits }),
-      });
+      msg =
+        event.message ??
+        parseMessage(bytes, {
+          mode: transport.reliable ? 'stream' : 'datagram',
+          ...(this.#options.limits === undefined ? {} : { limits: this.#options.limits }),
+        });
       // The top Via must be readable for routing either way (§18.2.1, §18.1.2).
       if (msg.isRequest) stampReceived(msg, event.source);
       else void msg.topVia;
     } catch (e) {
-      this.#malformed(e, event.bytes, from);
+      this.#malformed(e, bytes, from);
       return;
     }
     try {

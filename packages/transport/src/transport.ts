@@ -1,3 +1,4 @@
+import type { SipRequest, SipResponse } from '@sipkit/parser';
 import type { TransportProtocol } from './resolve.js';
 import type { PeerAddress } from './via.js';
 
@@ -9,10 +10,15 @@ import type { PeerAddress } from './via.js';
  */
 export type TransportEvent =
   | {
-      /** A message's bytes. */
+      /** A message. */
       readonly type: 'message';
-      /** The bytes of exactly one message. */
-      readonly bytes: Uint8Array;
+      /** The bytes of exactly one message (a datagram). Given unless `message` is. */
+      readonly bytes?: Uint8Array;
+      /**
+       * The message already parsed, when the transport had to parse it anyway (a stream framer
+       * finds Content-Length that way): the transport layer uses it instead of parsing bytes.
+       */
+      readonly message?: SipRequest | SipResponse;
       /** Where they came from. */
       readonly source: PeerAddress;
       /** The connection they came on (reliable transports), to answer on the same one. */

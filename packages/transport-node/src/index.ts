@@ -1,0 +1,24 @@
+/**
+ * SIP transports on Node sockets, each a `Transport` for `@sipkit/transport`'s
+ * `TransportLayer`: UDP (one datagram, one message) and TCP (a stream framer per connection,
+ * idle timeout, connection limits, reuse of open connections). TLS and WebSocket are to come.
+ *
+ * @example
+ * ```ts
+ * import { TransportLayer } from '@sipkit/transport';
+ * import { udpTransport } from '@sipkit/transport-node';
+ *
+ * const udp = await udpTransport({ host: '127.0.0.1', port: 0 });
+ * const layer = new TransportLayer({
+ *   transports: [udp],
+ *   onRequest: (req) => console.log(req.method, req.topVia?.received),
+ *   onResponse: () => {},
+ * });
+ * await layer.close();
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+export { type TcpTransportOptions, tcpTransport } from './tcp.js';
+export { type UdpTransportOptions, udpTransport } from './udp.js';
