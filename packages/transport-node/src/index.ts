@@ -1,7 +1,8 @@
 /**
  * SIP transports on Node sockets, each a `Transport` for `@sipkit/transport`'s
  * `TransportLayer`: UDP (one datagram, one message) and TCP (a stream framer per connection,
- * idle timeout, connection limits, reuse of open connections). TLS and WebSocket are to come.
+ * idle timeout, connection limits, reuse of open connections), and TLS on top of it. WebSocket
+ * is to come.
  *
  * @example
  * ```ts
@@ -20,5 +21,5 @@
  * @packageDocumentation
  */
 
-export { type TcpTransportOptions, tcpTransport } from './tcp.js';
+export { type TcpTransportOptions, type TlsTransportOptions, tcpTransport, tlsTransport } from './tcp.js';
 export { type UdpTransportOptions, udpTransport } from './udp.js';

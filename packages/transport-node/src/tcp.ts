@@ -1,4 +1,11 @@
-import { connect, createServer, isIP, type Server, type Socket } from 'node:net';
+import { isIP, connect as netConnect, createServer as netServer, type Server, type Socket } from 'node:net';
+import {
+  checkServerIdentity,
+  type PeerCertificate,
+  type SecureContextOptions,
+  connect as tlsConnect,
+  createServer as tlsServer,
+} from 'node:tls';
 import { type ParserLimits, type SipParseError, StreamFramer } from '@sipkit/parser';
 import type { PeerAddress, Transport, TransportEvent } from '@sipkit/transport';
 import { TransportError } from '@sipkit/transport';
@@ -52,6 +59,25 @@ function keyOf(p: PeerAddress): string {
 }
 
 /**
+ * Options for {@link tlsTransport}: those of TCP plus the TLS material.
+ *
+ * @public
+ */
+export interface TlsTransportOptions extends TcpTransportOptions {
+  /** Private key (PEM) of this element's certificate. */
+  key: string | Buffer;
+  /** Certificate chain (PEM) this element presents. */
+  cert: string | Buffer;
+  /** Trusted CA certificates (PEM) for verifying peers; the system store when absent. */
+  ca?: string | Buffer | (string | Buffer)[];
+  /**
+   * Refuse servers whose certificate does not verify against `ca` and the target's host name.
+   * @defaultValue true
+   */
+  rejectUnauthorized?: boolean;
+}
+
+/**
  * A TCP transport (RFC 3261 §18): listens, accepts, and opens connections on demand; each
  * connection has its own stream framer, so a peer that sends slowly, too much or garbage is cut
  * off without touching the others. Responses and later requests reuse an open connection to the
@@ -61,10 +87,28 @@ function keyOf(p: PeerAddress): string {
  * @throws {@link @sipkit/transport!TransportError} when the address cannot be bound
  * @public
  */
-export async function tcpTransport(options: TcpTransportOptions = {}): Promise<Transport> {
+export function tcpTransport(options: TcpTransportOptions = {}): Promise<Transport> {
+  return streamTransport(options, undefined);
+}
+
+/**
+ * A TLS transport (RFC 3261 §26.2): TCP with TLS on every connection. The server's certificate is
+ * checked against the host name the target was resolved from (used for SNI too), or against the
+ * certificate's IP entries when the target was an address.
+ *
+ * @param options - address, port, limits, key, certificate, trusted CAs
+ * @throws {@link @sipkit/transport!TransportError} when the address cannot be bound
+ * @public
+ */
+export function tlsTransport(options: TlsTransportOptions): Promise<Transport> {
+  return streamTransport(options, options);
+}
+
+async function streamTransport(options: TcpTransportOptions, tls: TlsTransportOptions | undefined): Promise<Transport> {
+  const kind = tls === undefined ? 'tcp' : 'tls';
   const host = options.host ?? '127.0.0.1';
   if (isIP(host) === 0)
-    throw new TransportError('NO_TRANSPORT', `tcp host must be an IP address, got ${JSON.stringify(host)}`);
+    throw new TransportError('NO_TRANSPORT', `${kind} host must be an IP address, got ${JSON.stringify(host)}`);
   const idle = options.idleTimeoutMs ?? 120000;
   const maxConnections = options.maxConnections ?? 10000;
   const perAddress = options.maxConnectionsPerAddress ?? 64;
@@ -91,7 +135,7 @@ export async function tcpTransport(options: TcpTransportOptions = {}): Promise<T
       return undefined;
     }
     countByAddress.set(remote.address, n + 1);
-    const conn: Connection = { id: `tcp-${++seq}`, socket, remote, key: keyOf(remote) };
+    const conn: Connection = { id: `${kind}-${++seq}`, socket, remote, key: keyOf(remote) };
     byId.set(conn.id, conn);
     byRemote.set(conn.key, conn);
     const framer = new StreamFramer(framerOptions);
@@ -120,12 +164,17 @@ export async function tcpTransport(options: TcpTransportOptions = {}): Promise<T
     return conn;
   };
 
-  const server: Server = createServer((socket) => {
-    attach(socket);
-  });
+  const secure: SecureContextOptions | undefined =
+    tls === undefined ? undefined : { key: tls.key, cert: tls.cert, ...(tls.ca === undefined ? {} : { ca: tls.ca }) };
+  const server: Server =
+    secure === undefined
+      ? netServer((socket) => void attach(socket))
+      : tlsServer(secure, (socket) => void attach(socket));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e) =>
-      reject(new TransportError('NO_TRANSPORT', `cannot listen on tcp ${host}:${options.port ?? 5060}: ${e.message}`)),
+      reject(
+        new TransportError('NO_TRANSPORT', `cannot listen on ${kind} ${host}:${options.port ?? 5060}: ${e.message}`),
+      ),
     );
     server.listen(options.port ?? 5060, host, () => resolve());
   });
@@ -138,28 +187,44 @@ export async function tcpTransport(options: TcpTransportOptions = {}): Promise<T
 
   const open = (to: PeerAddress): Promise<Connection> =>
     new Promise((resolve, reject) => {
-      const socket = connect({ host: to.address, port: to.port, localAddress: host });
-      socket.once('connect', () => {
+      const ready = () => {
         const conn = attach(socket);
         if (conn === undefined) reject(new TransportError('SEND_FAILED', 'connection limit reached'));
         else resolve(conn);
-      });
+      };
+      let socket: Socket;
+      if (secure === undefined) {
+        socket = netConnect({ host: to.address, port: to.port, localAddress: host });
+        socket.once('connect', ready);
+      } else {
+        // SNI and the identity check use the host name the target came from (RFC 5922 §7.2).
+        const name = to.hostname !== undefined && isIP(to.hostname) === 0 ? to.hostname : undefined;
+        socket = tlsConnect({
+          // Bound to the listening address, so the Via sent-by is where the connection comes from.
+          socket: netConnect({ host: to.address, port: to.port, localAddress: host }),
+          ...secure,
+          rejectUnauthorized: tls?.rejectUnauthorized ?? true,
+          ...(name === undefined ? {} : { servername: name }),
+          checkServerIdentity: (_h: string, cert: PeerCertificate) => checkServerIdentity(name ?? to.address, cert),
+        });
+        socket.once('secureConnect', ready);
+      }
       socket.once('error', (e) =>
-        reject(new TransportError('SEND_FAILED', `tcp ${to.address}:${to.port}: ${e.message}`)),
+        reject(new TransportError('SEND_FAILED', `${kind} ${to.address}:${to.port}: ${e.message}`)),
       );
     });
 
   const write = (conn: Connection, bytes: Uint8Array): Promise<string> =>
     new Promise((resolve, reject) => {
       conn.socket.write(bytes, (e) =>
-        e ? reject(new TransportError('SEND_FAILED', `tcp ${conn.id}: ${e.message}`)) : resolve(conn.id),
+        e ? reject(new TransportError('SEND_FAILED', `${conn.id}: ${e.message}`)) : resolve(conn.id),
       );
     });
 
   return {
-    protocol: 'tcp',
+    protocol: kind,
     reliable: true,
-    secure: false,
+    secure: secure !== undefined,
     local,
     async send(bytes: Uint8Array, to: PeerAddress, flow?: string): Promise<string | undefined> {
       // The named flow first, then any open connection to the same address and port, then a new one.

@@ -250,7 +250,11 @@ export class TransportLayer {
       throw new TransportError('NO_TRANSPORT', `no ${protocol} transport for ${target.address}`);
     this.#stampVia(request, transport);
     try {
-      const flow = await transport.send(serialize(request), { address: target.address, port: target.port });
+      const flow = await transport.send(serialize(request), {
+        address: target.address,
+        port: target.port,
+        hostname: target.hostname,
+      });
       return { transport, flow };
     } catch (e) {
       throw e instanceof TransportError

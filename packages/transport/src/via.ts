@@ -11,6 +11,8 @@ export interface PeerAddress {
   readonly address: string;
   /** Port. */
   readonly port: number;
+  /** The host name the address was resolved from, when sending: TLS checks the server against it. */
+  readonly hostname?: string;
 }
 
 function bare(host: string): string {

@@ -183,7 +183,7 @@ describe('the transport layer sending (RFC 3261 §18.1.1, §18.2.2)', () => {
     const { udp, layer } = setup();
     const req = parseMessage(OPTIONS('SIP/2.0/UDP placeholder;branch=z9hG4bKabc;rport')) as SipRequest;
     await layer.sendRequest(req, { protocol: 'udp', address: '192.0.2.50', port: 5080, family: 4, hostname: 'x' });
-    expect(udp.sent[0]?.to).toEqual({ address: '192.0.2.50', port: 5080 });
+    expect(udp.sent[0]?.to).toEqual({ address: '192.0.2.50', port: 5080, hostname: 'x' });
     expect(req.getAll('Via')[0]).toBe('SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKabc;rport');
   });
 
