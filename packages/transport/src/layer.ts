@@ -93,6 +93,8 @@ export interface TransportLayerOptions {
 }
 
 const CRLF = new Uint8Array([13, 10]);
+/** Most RFC 5923 aliases remembered at once. */
+const MAX_ALIASES = 10000;
 
 /** A reason phrase carrying the parser's words: printable, one line, not too long. */
 function reasonFor(e: SipParseError): string {
@@ -105,7 +107,8 @@ function reasonFor(e: SipParseError): string {
  * marks requests with where they came from (§18.2.1, RFC 3581), drops responses that do not carry
  * our Via (§18.1.2), answers malformed requests with 400 when their start line and Via are usable
  * and drops the rest, answers RFC 5626 pings with a pong, sends responses where §18.2.2 says, and
- * sends requests to resolved targets, moving large ones from UDP to TCP (§18.1.1).
+ * sends requests to resolved targets, moving large ones from UDP to TCP (§18.1.1) and reusing a
+ * TLS connection a peer offered with `alias` (RFC 5923).
  *
  * Nothing a peer sends makes it throw: every failure is counted and reported to `onDrop`.
  *
@@ -124,6 +127,8 @@ export class TransportLayer {
     receiverErrors: 0,
   };
   readonly #options: TransportLayerOptions;
+  /** RFC 5923 aliases: `protocol|host|port` of a peer's sent-by → the connection it came on. */
+  readonly #aliases = new Map<string, { transport: Transport; flow: string }>();
 
   /**
    * @param options - transports, handlers, limits, MTU
@@ -168,6 +173,7 @@ export class TransportLayer {
     }
     try {
       if (msg.isRequest) {
+        this.#noteAlias(msg, from);
         this.counters.requests++;
         this.#options.onRequest(msg, from);
       } else if (!isOwnVia(msg, { host: transport.local.address, port: transport.local.port })) {
@@ -181,6 +187,24 @@ export class TransportLayer {
       this.counters.receiverErrors++;
       this.#drop({ reason: 'receiver-error', from, error: e, answered: false });
     }
+  }
+
+  /**
+   * RFC 5923 §5: a request over TLS whose top Via carries `alias` lets this element send its own
+   * requests for that sent-by over the same connection (TLS only: §9, TCP cannot show who the
+   * peer is).
+   */
+  #noteAlias(req: SipRequest, from: Received): void {
+    if (!from.transport.secure || !from.transport.reliable || from.flow === undefined) return;
+    const via = req.topVia;
+    if (via === undefined || !via.params.has('alias')) return;
+    const host = via.host.startsWith('[') ? via.host.slice(1, -1) : via.host;
+    const port = via.port ?? (from.transport.protocol === 'wss' ? 443 : 5061);
+    const key = `${from.transport.protocol}|${host.toLowerCase()}|${port}`;
+    this.#aliases.delete(key);
+    this.#aliases.set(key, { transport: from.transport, flow: from.flow });
+    // Bounded: the oldest alias goes first (a closed flow only costs a new connection).
+    if (this.#aliases.size > MAX_ALIASES) this.#aliases.delete(this.#aliases.keys().next().value as string);
   }
 
   #malformed(error: unknown, bytes: Uint8Array, from: Received): void {
@@ -246,15 +270,16 @@ export class TransportLayer {
         }
       }
     }
+    const alias =
+      this.#aliases.get(`${protocol}|${target.hostname.toLowerCase()}|${target.port}`) ??
+      this.#aliases.get(`${protocol}|${target.address.toLowerCase()}|${target.port}`);
+    if (alias !== undefined) transport = alias.transport;
     if (transport === undefined)
       throw new TransportError('NO_TRANSPORT', `no ${protocol} transport for ${target.address}`);
     this.#stampVia(request, transport);
     try {
-      const flow = await transport.send(serialize(request), {
-        address: target.address,
-        port: target.port,
-        hostname: target.hostname,
-      });
+      const to = { address: target.address, port: target.port, hostname: target.hostname };
+      const flow = await transport.send(serialize(request), to, alias?.flow);
       return { transport, flow };
     } catch (e) {
       throw e instanceof TransportError

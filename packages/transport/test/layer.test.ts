@@ -226,3 +226,44 @@ describe('the transport layer sending (RFC 3261 §18.1.1, §18.2.2)', () => {
     expect([udp.closed, tcp.closed]).toEqual([true, true]);
   });
 });
+
+describe('connection reuse (RFC 5923)', () => {
+  it('sends requests for a sent-by that offered alias over TLS on the connection it came on', async () => {
+    const tls = new FakeTransport('tls', { address: '192.0.2.1', port: 5061 });
+    Object.defineProperty(tls, 'secure', { value: true });
+    const layer = new TransportLayer({ transports: [tls], onRequest: () => {}, onResponse: () => {} });
+    tls.deliver(
+      OPTIONS('SIP/2.0/TLS ua.example.com:5061;branch=z9hG4bK1;alias'),
+      { address: '198.51.100.7', port: 40000 },
+      'conn-9',
+    );
+    const req = parseMessage(OPTIONS('SIP/2.0/TLS placeholder;branch=z9hG4bK2')) as SipRequest;
+    const { flow } = await layer.sendRequest(req, {
+      protocol: 'tls',
+      address: '198.51.100.7',
+      port: 5061,
+      family: 4,
+      hostname: 'ua.example.com',
+    });
+    expect(flow).toBe('conn-9');
+    expect(tls.sent[0]?.flow).toBe('conn-9');
+  });
+
+  it('does not take alias from plain TCP (RFC 5923 §9)', async () => {
+    const { tcp, layer } = setup();
+    tcp.deliver(
+      OPTIONS('SIP/2.0/TCP ua.example.com:5060;branch=z9hG4bK1;alias'),
+      { address: '198.51.100.7', port: 40000 },
+      'conn-3',
+    );
+    const req = parseMessage(OPTIONS('SIP/2.0/TCP placeholder;branch=z9hG4bK2')) as SipRequest;
+    await layer.sendRequest(req, {
+      protocol: 'tcp',
+      address: '198.51.100.7',
+      port: 5060,
+      family: 4,
+      hostname: 'ua.example.com',
+    });
+    expect(tcp.sent[0]?.flow).toBeUndefined();
+  });
+});
