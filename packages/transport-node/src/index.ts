@@ -1,8 +1,8 @@
 /**
  * SIP transports on Node sockets, each a `Transport` for `@sipkit/transport`'s
  * `TransportLayer`: UDP (one datagram, one message) and TCP (a stream framer per connection,
- * idle timeout, connection limits, reuse of open connections), and TLS on top of it. WebSocket
- * is to come.
+ * idle timeout, connection limits, reuse of open connections), TLS on top of it, and SIP over
+ * WebSocket servers (WS, WSS).
  *
  * @example
  * ```ts
@@ -23,3 +23,4 @@
 
 export { type TcpTransportOptions, type TlsTransportOptions, tcpTransport, tlsTransport } from './tcp.js';
 export { type UdpTransportOptions, udpTransport } from './udp.js';
+export { type WssTransportOptions, type WsTransportOptions, wssTransport, wsTransport } from './ws.js';

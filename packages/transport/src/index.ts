@@ -42,3 +42,4 @@ export {
 } from './resolve.js';
 export type { Transport, TransportEvent } from './transport.js';
 export { isOwnVia, type PeerAddress, type ResponseDestination, responseDestination, stampReceived } from './via.js';
+export { type WebSocketLike, type WebSocketTransportOptions, webSocketTransport } from './websocket.js';

@@ -96,6 +96,11 @@ const CRLF = new Uint8Array([13, 10]);
 /** Most RFC 5923 aliases remembered at once. */
 const MAX_ALIASES = 10000;
 
+/** The sent-by a transport puts in its Via (no port when it has none to offer). */
+function ownSentBy(t: Transport): { host: string; port?: number } {
+  return t.local.port === 0 ? { host: t.local.address } : { host: t.local.address, port: t.local.port };
+}
+
 /** A reason phrase carrying the parser's words: printable, one line, not too long. */
 function reasonFor(e: SipParseError): string {
   const detail = e.message.replace(/[\x00-\x1f\x7f]/g, ' ').slice(0, 120);
@@ -161,7 +166,7 @@ export class TransportLayer {
       msg =
         event.message ??
         parseMessage(bytes, {
-          mode: transport.reliable ? 'stream' : 'datagram',
+          mode: (transport.framed ?? !transport.reliable) ? 'datagram' : 'stream',
           ...(this.#options.limits === undefined ? {} : { limits: this.#options.limits }),
         });
       // The top Via must be readable for routing either way (§18.2.1, §18.1.2).
@@ -176,7 +181,7 @@ export class TransportLayer {
         this.#noteAlias(msg, from);
         this.counters.requests++;
         this.#options.onRequest(msg, from);
-      } else if (!isOwnVia(msg, { host: transport.local.address, port: transport.local.port })) {
+      } else if (!isOwnVia(msg, ownSentBy(transport))) {
         this.counters.foreignVia++;
         this.#drop({ reason: 'foreign-via', from, answered: false });
       } else {
@@ -302,14 +307,9 @@ export class TransportLayer {
     }
     if (top === undefined) throw new TransportError('BAD_VIA', 'the request has no Via');
     const host = transport.local.address.includes(':') ? `[${transport.local.address}]` : transport.local.address;
-    const next = new Via(
-      transport.protocol.toUpperCase(),
-      host,
-      transport.local.port,
-      top.params,
-      top.protocol,
-      top.version,
-    );
+    // Port 0 means none to offer (a WebSocket client, RFC 7118 §5.2): the sent-by is the host alone.
+    const port = transport.local.port === 0 ? undefined : transport.local.port;
+    const next = new Via(transport.protocol.toUpperCase(), host, port, top.params, top.protocol, top.version);
     if (next.toString() === top.toString()) return;
     request.removeFirstValue('Via');
     request.prepend('Via', next.toString());

@@ -45,6 +45,12 @@ export interface Transport {
   readonly protocol: TransportProtocol;
   /** Whether delivery is reliable (every protocol but UDP). */
   readonly reliable: boolean;
+  /**
+   * Whether the transport delimits each message itself (a datagram, a WebSocket message), so
+   * Content-Length may be absent (RFC 3261 §18.3 makes it mandatory only on byte streams).
+   * Defaults to `!reliable`.
+   */
+  readonly framed?: boolean;
   /** Whether it is TLS or secure WebSocket. */
   readonly secure: boolean;
   /** Local address and port (what goes into a Via sent-by). */

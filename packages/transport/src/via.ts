@@ -125,15 +125,16 @@ export function responseDestination(res: SipResponse): ResponseDestination | und
  * port equals the transport's default port.
  *
  * @param res - a response that just arrived
- * @param sentBy - the sent-by this element puts in its Via: host and port
+ * @param sentBy - the sent-by this element puts in its Via: host, and port unless it puts none
  * @throws {@link @sipkit/parser!SipParseError} when the top Via is malformed
  * @public
  */
-export function isOwnVia(res: SipResponse, sentBy: { host: string; port: number }): boolean {
+export function isOwnVia(res: SipResponse, sentBy: { host: string; port?: number }): boolean {
   const via = res.topVia;
   if (via === undefined) return false;
   const protocol = via.transport.toLowerCase();
   const known = (['udp', 'tcp', 'tls', 'sctp', 'ws', 'wss'] as const).find((p) => p === protocol);
   const port = via.port ?? (known === undefined ? 5060 : defaultPort(known));
-  return sameAddress(via.host, sentBy.host) && port === sentBy.port;
+  // A sent-by without a port (a WebSocket client's .invalid name, RFC 7118 §5.2) matches on host.
+  return sameAddress(via.host, sentBy.host) && (sentBy.port === undefined || port === sentBy.port);
 }
