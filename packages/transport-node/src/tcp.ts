@@ -32,6 +32,12 @@ export interface TcpTransportOptions {
    */
   idleTimeoutMs?: number;
   /**
+   * A message whose first byte has arrived must be complete within this long, or the connection
+   * is closed: a peer that sends headers a byte at a time cannot hold a connection open forever.
+   * @defaultValue 10000
+   */
+  messageTimeoutMs?: number;
+  /**
    * Most connections at once, inbound and outbound together.
    * @defaultValue 10000
    */
@@ -110,6 +116,7 @@ async function streamTransport(options: TcpTransportOptions, tls: TlsTransportOp
   if (isIP(host) === 0)
     throw new TransportError('NO_TRANSPORT', `${kind} host must be an IP address, got ${JSON.stringify(host)}`);
   const idle = options.idleTimeoutMs ?? 120000;
+  const messageTimeout = options.messageTimeoutMs ?? 10000;
   const maxConnections = options.maxConnections ?? 10000;
   const perAddress = options.maxConnectionsPerAddress ?? 64;
   const framerOptions = options.limits === undefined ? {} : { limits: options.limits };
@@ -141,6 +148,7 @@ async function streamTransport(options: TcpTransportOptions, tls: TlsTransportOp
     const framer = new StreamFramer(framerOptions);
     socket.setNoDelay(true);
     socket.setTimeout(idle, () => socket.destroy());
+    let slow: ReturnType<typeof setTimeout> | undefined;
     socket.on('data', (chunk: Buffer) => {
       for (const ev of framer.push(chunk)) {
         if (ev.type === 'message') deliver({ type: 'message', message: ev.message, source: remote, flow: conn.id });
@@ -152,9 +160,20 @@ async function streamTransport(options: TcpTransportOptions, tls: TlsTransportOp
           return;
         }
       }
+      // A partial message starts the clock; a complete one stops it.
+      if (framer.buffered === 0) {
+        clearTimeout(slow);
+        slow = undefined;
+      } else if (slow === undefined) {
+        slow = setTimeout(() => {
+          options.onConnectionError?.(conn.id, remote, new Error(`message not complete within ${messageTimeout} ms`));
+          socket.destroy();
+        }, messageTimeout);
+      }
     });
     socket.on('error', (e) => options.onConnectionError?.(conn.id, remote, e));
     socket.on('close', () => {
+      clearTimeout(slow);
       byId.delete(conn.id);
       if (byRemote.get(conn.key) === conn) byRemote.delete(conn.key);
       const left = (countByAddress.get(remote.address) ?? 1) - 1;

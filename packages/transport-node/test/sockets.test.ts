@@ -77,6 +77,29 @@ describe.each([
     const res = await a.responses.next();
     expect([res.status, res.callId]).toEqual([200, 'z9hG4bKudp1']);
   });
+
+  it('follows a port change behind NAT: rport is the new source port, and the response goes there', async () => {
+    const bUdp = await udpTransport({ host, port: 0 });
+    const b = element([bUdp]);
+    const target = {
+      protocol: 'udp' as const,
+      address: host,
+      port: bUdp.local.port,
+      family: host.includes(':') ? (6 as const) : (4 as const),
+      hostname: host,
+    };
+    const first = element([await udpTransport({ host, port: 0 })]);
+    await first.layer.sendRequest(options(host, 'z9hG4bKnat1'), target);
+    const [r1] = await b.requests.next();
+    await first.responses.next();
+    // The client again, now seen from another source port (a new NAT binding).
+    const second = element([await udpTransport({ host, port: 0 })]);
+    const { transport } = await second.layer.sendRequest(options(host, 'z9hG4bKnat2'), target);
+    const [r2] = await b.requests.next();
+    expect(r2.topVia?.rport).toBe(transport.local.port);
+    expect(r2.topVia?.rport).not.toBe(r1.topVia?.rport);
+    expect((await second.responses.next()).callId).toBe('z9hG4bKnat2');
+  });
 });
 
 describe.each([
@@ -171,5 +194,24 @@ describe.each([
     expect((await b.requests.next())[0].callId).toBe('z9hG4bKgood');
     expect(await goodReplies.next()).toMatch(/^SIP\/2\.0 200 OK/);
     expect(errors.sort()).toEqual(['INVALID_CONTENT_LENGTH', 'INVALID_METHOD']);
+  });
+
+  it('cuts off a peer that sends a message too slowly, without touching a well-behaved one', async () => {
+    const errors: string[] = [];
+    const bTcp = await tcpTransport({
+      host,
+      port: 0,
+      messageTimeoutMs: 150,
+      onConnectionError: (_f, _r, e) => errors.push(e.message),
+    });
+    const b = element([bTcp]);
+    const slow = await raw(bTcp.local.port);
+    const slowClosed = new Promise<void>((resolve) => slow.once('close', () => resolve()));
+    slow.write('OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bKslow\r\n');
+    const good = await raw(bTcp.local.port);
+    good.write(text('z9hG4bKfast'));
+    expect((await b.requests.next())[0].callId).toBe('z9hG4bKfast');
+    await slowClosed;
+    expect(errors).toEqual(['message not complete within 150 ms']);
   });
 });

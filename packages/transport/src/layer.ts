@@ -10,7 +10,7 @@ import {
   Via,
 } from '@sipkit/parser';
 import { TransportError } from './errors.js';
-import type { Target } from './resolve.js';
+import type { Target, TargetBlocklist } from './resolve.js';
 import type { Transport, TransportEvent } from './transport.js';
 import { isOwnVia, type PeerAddress, responseDestination, stampReceived } from './via.js';
 
@@ -291,6 +291,34 @@ export class TransportLayer {
         ? e
         : new TransportError('SEND_FAILED', `${protocol} ${target.address}:${target.port}: ${String(e)}`);
     }
+  }
+
+  /**
+   * Sends a request to the first target that takes it (RFC 3263 §4.3): targets the blocklist
+   * holds are skipped, and a target whose send fails is put on it before the next is tried.
+   *
+   * @param request - the request, its top Via already carrying the branch
+   * @param targets - from resolveTargets, in order
+   * @param blocklist - failed targets to skip, shared across requests
+   * @returns the target, transport and connection used
+   * @throws {@link TransportError} `NO_TARGET` when there is no target, else the last failure
+   */
+  async sendRequestToFirst(
+    request: SipRequest,
+    targets: readonly Target[],
+    blocklist?: TargetBlocklist,
+  ): Promise<{ target: Target; transport: Transport; flow: string | undefined }> {
+    const order = blocklist === undefined ? targets : blocklist.filter(targets);
+    let last: unknown = new TransportError('NO_TARGET', 'no target to send to');
+    for (const target of order) {
+      try {
+        return { target, ...(await this.sendRequest(request, target)) };
+      } catch (e) {
+        last = e;
+        blocklist?.fail(target);
+      }
+    }
+    throw last;
   }
 
   #pick(protocol: string, family: 4 | 6): Transport | undefined {

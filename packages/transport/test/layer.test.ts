@@ -267,3 +267,31 @@ describe('connection reuse (RFC 5923)', () => {
     expect(tcp.sent[0]?.flow).toBeUndefined();
   });
 });
+
+describe('failover (RFC 3263 §4.3)', () => {
+  it('tries the next target when a send fails, and skips the failed one next time', async () => {
+    const udp = new FakeTransport('udp', { address: '192.0.2.1', port: 5060 });
+    const sends: string[] = [];
+    udp.send = async (_b, to) => {
+      sends.push(to.address);
+      if (to.address === '192.0.2.10') throw new Error('EHOSTUNREACH');
+      return undefined;
+    };
+    const layer = new TransportLayer({ transports: [udp], onRequest: () => {}, onResponse: () => {} });
+    const t = (address: string) => ({
+      protocol: 'udp' as const,
+      address,
+      port: 5060,
+      family: 4 as const,
+      hostname: 'h',
+    });
+    const { TargetBlocklist } = await import('../src/index.js');
+    const blocklist = new TargetBlocklist(() => 0);
+    const req = () => parseMessage(OPTIONS('SIP/2.0/UDP h;branch=z9hG4bK1')) as SipRequest;
+    const used = await layer.sendRequestToFirst(req(), [t('192.0.2.10'), t('192.0.2.11')], blocklist);
+    expect(used.target.address).toBe('192.0.2.11');
+    await layer.sendRequestToFirst(req(), [t('192.0.2.10'), t('192.0.2.11')], blocklist);
+    expect(sends).toEqual(['192.0.2.10', '192.0.2.11', '192.0.2.11']);
+    await expect(layer.sendRequestToFirst(req(), [])).rejects.toMatchObject({ code: 'NO_TARGET' });
+  });
+});
