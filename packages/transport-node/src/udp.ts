@@ -42,6 +42,7 @@ export async function udpTransport(options: UdpTransportOptions = {}): Promise<T
     throw new TransportError('NO_TRANSPORT', `udp host must be an IP address, got ${JSON.stringify(host)}`);
   const socket: Socket = createSocket(family === 6 ? 'udp6' : 'udp4');
   let receiver: ((e: TransportEvent) => void) | undefined;
+  let closed = false;
   await new Promise<void>((resolve, reject) => {
     socket.once('error', (e) =>
       reject(new TransportError('NO_TRANSPORT', `cannot bind udp ${host}:${options.port ?? 5060}: ${e.message}`)),
@@ -78,6 +79,9 @@ export async function udpTransport(options: UdpTransportOptions = {}): Promise<T
       receiver = r;
     },
     close(): Promise<void> {
+      // Idempotent: closing twice is not an error.
+      if (closed) return Promise.resolve();
+      closed = true;
       return new Promise((resolve) => socket.close(() => resolve()));
     },
   };

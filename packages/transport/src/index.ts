@@ -20,6 +20,11 @@
  * @packageDocumentation
  */
 
+export {
+  type ComplianceCheck,
+  type TransportPair,
+  transportComplianceChecks,
+} from './compliance.js';
 export { TransportError, type TransportErrorCode } from './errors.js';
 export {
   type Drop,
