@@ -150,6 +150,9 @@ async function streamTransport(options: TcpTransportOptions, tls: TlsTransportOp
     socket.setTimeout(idle, () => socket.destroy());
     let slow: ReturnType<typeof setTimeout> | undefined;
     socket.on('data', (chunk: Buffer) => {
+      // Answers written while this chunk's messages are handled leave in one segment.
+      socket.cork();
+      process.nextTick(() => socket.uncork());
       for (const ev of framer.push(chunk)) {
         if (ev.type === 'message') deliver({ type: 'message', message: ev.message, source: remote, flow: conn.id });
         else if (ev.type === 'ping') deliver({ type: 'ping', source: remote, flow: conn.id });

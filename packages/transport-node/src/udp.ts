@@ -21,6 +21,8 @@ export interface UdpTransportOptions {
   port?: number;
 }
 
+const RESOLVED: Promise<string | undefined> = Promise.resolve(undefined);
+
 /** Whether a datagram is only CR and LF octets (a keep-alive some UAs send over UDP). */
 function onlyCrLf(b: Uint8Array): boolean {
   for (let i = 0; i < b.length; i++) if (b[i] !== 13 && b[i] !== 10) return false;
@@ -67,13 +69,18 @@ export async function udpTransport(options: UdpTransportOptions = {}): Promise<T
     secure: false,
     local,
     send(bytes: Uint8Array, to: PeerAddress): Promise<string | undefined> {
-      return new Promise((resolve, reject) => {
-        socket.send(bytes, to.port, to.address, (e) =>
-          e
-            ? reject(new TransportError('SEND_FAILED', `udp ${to.address}:${to.port}: ${e.message}`))
-            : resolve(undefined),
+      if (closed) return Promise.reject(new TransportError('SEND_FAILED', 'udp transport is closed'));
+      // A datagram is handed to the kernel at once; waiting for its completion callback costs
+      // a round through libuv per message and tells nothing the peer's silence would not (an
+      // ICMP error arrives later, on the socket, in any case).
+      try {
+        socket.send(bytes, to.port, to.address);
+      } catch (e) {
+        return Promise.reject(
+          new TransportError('SEND_FAILED', `udp ${to.address}:${to.port}: ${(e as Error).message}`),
         );
-      });
+      }
+      return RESOLVED;
     },
     listen(r: (e: TransportEvent) => void): void {
       receiver = r;

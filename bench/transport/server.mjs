@@ -1,0 +1,34 @@
+// One server for the transport benchmark, run in its own process: prints its port, then serves
+// until killed. Kinds: echo-udp, echo-tcp (bare node:dgram / node:net echoes), sipkit-udp,
+// sipkit-tcp (OPTIONS in, 200 out through the @sipkit/transport layer, parsing included).
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
+import { createResponse } from '@sipkit/parser';
+import { TransportLayer } from '@sipkit/transport';
+import { tcpTransport, udpTransport } from '@sipkit/transport-node';
+
+const kind = process.argv[2];
+const ready = (port) => process.stdout.write(`${port}\n`);
+
+if (kind === 'echo-udp') {
+  const s = createSocket('udp4');
+  s.on('message', (msg, rinfo) => s.send(msg, rinfo.port, rinfo.address));
+  s.bind(0, '127.0.0.1', () => ready(s.address().port));
+} else if (kind === 'echo-tcp') {
+  const server = createServer((socket) => socket.pipe(socket));
+  server.listen(0, '127.0.0.1', () => ready(server.address().port));
+} else if (kind === 'sipkit-udp' || kind === 'sipkit-tcp') {
+  const t =
+    kind === 'sipkit-udp'
+      ? await udpTransport({ host: '127.0.0.1', port: 0 })
+      : await tcpTransport({ host: '127.0.0.1', port: 0 });
+  const layer = new TransportLayer({
+    transports: [t],
+    onRequest: (req, from) => void layer.sendResponse(createResponse(req, 200, { toTag: 'bench' }), from),
+    onResponse: () => {},
+  });
+  ready(t.local.port);
+} else {
+  console.error(`unknown server kind ${kind}`);
+  process.exit(2);
+}
