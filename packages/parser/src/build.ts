@@ -190,5 +190,10 @@ export function createResponse(request: SipRequest, status: number, options: Res
   }
   for (const [name, value] of options.headers ?? []) res.append(name, value);
   if (options.body !== undefined) res.body = typeof options.body === 'string' ? utf8Encode(options.body) : options.body;
+  // The copied values are the request's, so its parsed top Via, Call-ID and CSeq hold for the
+  // response too: hand them over instead of parsing them again.
+  if (request._via !== undefined) res._via = request._via;
+  if (request._cid !== undefined) res._cid = request._cid;
+  if (request._cs !== undefined) res._cs = request._cs;
   return res;
 }

@@ -419,6 +419,20 @@ export abstract class SipMessage {
     return true;
   }
 
+  /**
+   * Replaces the top Via value with `via` (the rest of the Via list stays as it was), as a server
+   * does when it adds `received` and `rport` (RFC 3261 §18.2.1, RFC 3581). The new value is
+   * what `topVia` returns afterwards, without parsing it again.
+   *
+   * @param via - the new top Via value
+   */
+  setTopVia(via: Via): this {
+    this.removeFirstValue('Via');
+    this.prepend('Via', via.toString());
+    this._via = via;
+    return this;
+  }
+
   // -------------------------------------------------------------------------------------------
   // Typed accessors
 

@@ -16,69 +16,67 @@ import { entryId, F_NS, F_VE, F_VS, type SipRequest, type SipResponse, STRIDE } 
  */
 export function serialize(msg: SipRequest | SipResponse): Uint8Array {
   const src = msg._src;
+  const text = msg._text;
   const f = msg._f;
   const x = msg._x;
   const n = f.length / STRIDE;
   const bodyLength = msg.body.length;
   const start = msg.startLine;
-  const rawStart = msg._s1 > msg._s0 && start === msg._text.slice(msg._s0, msg._s1);
+  const rawStart = msg._s1 > msg._s0 && start === text.slice(msg._s0, msg._s1);
 
-  let size = (rawStart ? msg._s1 - msg._s0 : utf8Length(start)) + 2;
+  // The head as segments: raw byte ranges of the source (fields nobody touched) and rendered
+  // text, consecutive rendered parts joined so each run is measured and encoded once.
+  const raws: number[] = []; // from, to pairs; -1, index-into-texts for rendered runs
+  const texts: string[] = [];
+  let pending = '';
+  const flush = () => {
+    if (pending === '') return;
+    raws.push(-1, texts.length);
+    texts.push(pending);
+    pending = '';
+  };
+  if (rawStart) raws.push(msg._s0, msg._s1 + 2);
+  else pending = `${start}\r\n`;
   let clSeen = false;
-  // First pass: sizes. Content-Length fields whose value is wrong get rendered.
-  let clRender = false;
   for (let k = 0; k < n; k++) {
     const b = k * STRIDE;
     const ns = f[b + F_NS] as number;
     if (entryId(f, k) === H.ContentLength) {
       clSeen = true;
+      // Content-Length follows the body: a wrong or API-set one is rendered again.
       if (ns < 0 || msg.contentLength !== bodyLength) {
-        clRender = true;
-        size += utf8Length(msg._name(k)) + 2 + String(bodyLength).length + 2;
+        pending += `${msg._name(k)}: ${bodyLength}\r\n`;
         continue;
       }
     }
-    if (ns >= 0) size += lineEnd(msg._text, f[b + F_VE] as number) - ns;
-    else {
-      const at = f[b + F_VS] as number;
-      size += utf8Length(x[at] as string) + 2 + utf8Length(x[at + 1] as string) + 2;
-    }
-  }
-  const clLine = clSeen ? '' : `Content-Length: ${bodyLength}\r\n`;
-  size += clLine.length + 2 + bodyLength;
-
-  const out = new Uint8Array(size);
-  let o = 0;
-  if (rawStart) {
-    out.set(src.subarray(msg._s0, msg._s1), 0);
-    o = msg._s1 - msg._s0;
-  } else o = utf8Write(start, out, 0);
-  out[o++] = 13;
-  out[o++] = 10;
-  for (let k = 0; k < n; k++) {
-    const b = k * STRIDE;
-    const ns = f[b + F_NS] as number;
-    if (clRender && entryId(f, k) === H.ContentLength) {
-      o = utf8Write(`${msg._name(k)}: ${bodyLength}\r\n`, out, o);
-      continue;
-    }
     if (ns >= 0) {
-      const le = lineEnd(msg._text, f[b + F_VE] as number);
-      out.set(src.subarray(ns, le), o);
-      o += le - ns;
+      flush();
+      raws.push(ns, lineEnd(text, f[b + F_VE] as number));
     } else {
       const at = f[b + F_VS] as number;
-      o = utf8Write(x[at] as string, out, o);
-      out[o++] = 0x3a;
-      out[o++] = 0x20;
-      o = utf8Write(x[at + 1] as string, out, o);
-      out[o++] = 13;
-      out[o++] = 10;
+      pending += `${x[at] as string}: ${x[at + 1] as string}\r\n`;
     }
   }
-  o = utf8Write(clLine, out, o);
-  out[o++] = 13;
-  out[o++] = 10;
+  if (!clSeen) pending += `Content-Length: ${bodyLength}\r\n`;
+  pending += '\r\n';
+  flush();
+
+  let size = bodyLength;
+  for (let i = 0; i < raws.length; i += 2) {
+    const from = raws[i] as number;
+    size += from < 0 ? utf8Length(texts[raws[i + 1] as number] as string) : (raws[i + 1] as number) - from;
+  }
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (let i = 0; i < raws.length; i += 2) {
+    const from = raws[i] as number;
+    if (from < 0) o = utf8Write(texts[raws[i + 1] as number] as string, out, o);
+    else {
+      const to = raws[i + 1] as number;
+      out.set(src.subarray(from, to), o);
+      o += to - from;
+    }
+  }
   out.set(msg.body, o);
   return out;
 }

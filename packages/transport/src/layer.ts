@@ -235,17 +235,22 @@ export class TransportLayer {
    *
    * @param response - the response
    * @param to - how its request arrived
+   * @returns the transport's promise: the connection used, if any
    */
-  async sendResponse(response: SipResponse, to: Received): Promise<void> {
-    const bytes = serialize(response);
+  sendResponse(response: SipResponse, to: Received): Promise<string | undefined> {
+    let bytes: Uint8Array;
     let dest: PeerAddress = to.source;
     try {
+      bytes = serialize(response);
       const d = responseDestination(response);
       if (d !== undefined) dest = { address: d.address, port: d.port };
-    } catch {
+    } catch (e) {
       // An unreadable Via (a 400 about it): answer the source.
+      if (!(e instanceof SipParseError)) return Promise.reject(e);
+      bytes = serialize(response);
     }
-    await to.transport.send(bytes, dest, to.transport.reliable ? to.flow : undefined);
+    // No async wrapper: on the hot path this is the transport's own promise (often shared).
+    return to.transport.send(bytes, dest, to.transport.reliable ? to.flow : undefined);
   }
 
   /**
@@ -339,8 +344,7 @@ export class TransportLayer {
     const port = transport.local.port === 0 ? undefined : transport.local.port;
     const next = new Via(transport.protocol.toUpperCase(), host, port, top.params, top.protocol, top.version);
     if (next.toString() === top.toString()) return;
-    request.removeFirstValue('Via');
-    request.prepend('Via', next.toString());
+    request.setTopVia(next);
   }
 
   /** Closes every transport. */

@@ -46,8 +46,7 @@ export function stampReceived(req: SipRequest, source: PeerAddress): boolean {
   }
   if (wantsRport) next = next.withParam('rport', String(source.port));
   if (next === via) return false;
-  req.removeFirstValue('Via');
-  req.prepend('Via', next.toString());
+  req.setTopVia(next);
   return true;
 }
 

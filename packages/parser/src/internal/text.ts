@@ -4,6 +4,7 @@
 interface NodeBufferProto {
   latin1Slice(this: Uint8Array, start: number, end: number): string;
   utf8Slice(this: Uint8Array, start: number, end: number): string;
+  utf8Write(this: Uint8Array, s: string, offset: number, length: number): number;
 }
 
 // A platform primitive, looked up without importing: Node's Buffer decodes much faster than
@@ -11,6 +12,8 @@ interface NodeBufferProto {
 const nodeBuffer = (globalThis as { Buffer?: { prototype: NodeBufferProto } }).Buffer?.prototype;
 const latin1Slice = nodeBuffer?.latin1Slice;
 const utf8Slice = nodeBuffer?.utf8Slice;
+const utf8WriteNative = nodeBuffer?.utf8Write;
+const byteLength = (globalThis as { Buffer?: { byteLength(s: string, enc: 'utf8'): number } }).Buffer?.byteLength;
 
 const utf8Decoder = new TextDecoder('utf-8');
 const utf8Encoder = new TextEncoder();
@@ -40,6 +43,7 @@ export function utf8Encode(s: string): Uint8Array {
 
 /** Writes `s` as UTF-8 into `out` at `at`; returns the new offset. */
 export function utf8Write(s: string, out: Uint8Array, at: number): number {
+  if (utf8WriteNative !== undefined) return at + utf8WriteNative.call(out, s, at, out.length - at);
   if (isAscii(s)) {
     for (let i = 0; i < s.length; i++) out[at + i] = s.charCodeAt(i);
     return at + s.length;
@@ -49,6 +53,7 @@ export function utf8Write(s: string, out: Uint8Array, at: number): number {
 
 /** UTF-8 byte length of `s`. */
 export function utf8Length(s: string): number {
+  if (byteLength !== undefined) return byteLength(s, 'utf8');
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
