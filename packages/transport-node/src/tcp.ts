@@ -8,7 +8,7 @@ import {
 } from 'node:tls';
 import { type ParserLimits, type SipParseError, StreamFramer } from '@sipkit/parser';
 import type { PeerAddress, Transport, TransportEvent } from '@sipkit/transport';
-import { TransportError } from '@sipkit/transport';
+import { ConnectionTable, TransportError } from '@sipkit/transport';
 
 /**
  * Options for {@link tcpTransport}.
@@ -54,14 +54,8 @@ export interface TcpTransportOptions {
 }
 
 interface Connection {
-  readonly id: string;
+  id: string;
   readonly socket: Socket;
-  readonly remote: PeerAddress;
-  readonly key: string;
-}
-
-function keyOf(p: PeerAddress): string {
-  return `${p.address}|${p.port}`;
 }
 
 /**
@@ -117,14 +111,13 @@ async function streamTransport(options: TcpTransportOptions, tls: TlsTransportOp
     throw new TransportError('NO_TRANSPORT', `${kind} host must be an IP address, got ${JSON.stringify(host)}`);
   const idle = options.idleTimeoutMs ?? 120000;
   const messageTimeout = options.messageTimeoutMs ?? 10000;
-  const maxConnections = options.maxConnections ?? 10000;
-  const perAddress = options.maxConnectionsPerAddress ?? 64;
   const framerOptions = options.limits === undefined ? {} : { limits: options.limits };
-  const byId = new Map<string, Connection>();
-  const byRemote = new Map<string, Connection>();
-  const countByAddress = new Map<string, number>();
+  const table = new ConnectionTable<Connection>({
+    maxConnections: options.maxConnections ?? 10000,
+    maxPerAddress: options.maxConnectionsPerAddress ?? 64,
+    prefix: kind,
+  });
   let receiver: ((e: TransportEvent) => void) | undefined;
-  let seq = 0;
 
   const deliver = (e: TransportEvent): void => {
     try {
@@ -136,15 +129,13 @@ async function streamTransport(options: TcpTransportOptions, tls: TlsTransportOp
 
   const attach = (socket: Socket): Connection | undefined => {
     const remote: PeerAddress = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
-    const n = countByAddress.get(remote.address) ?? 0;
-    if (byId.size >= maxConnections || n >= perAddress) {
+    const conn = { id: '', socket };
+    const flow = table.add(conn, remote);
+    if (flow === undefined) {
       socket.destroy();
       return undefined;
     }
-    countByAddress.set(remote.address, n + 1);
-    const conn: Connection = { id: `${kind}-${++seq}`, socket, remote, key: keyOf(remote) };
-    byId.set(conn.id, conn);
-    byRemote.set(conn.key, conn);
+    conn.id = flow;
     const framer = new StreamFramer(framerOptions);
     socket.setNoDelay(true);
     socket.setTimeout(idle, () => socket.destroy());
@@ -177,11 +168,7 @@ async function streamTransport(options: TcpTransportOptions, tls: TlsTransportOp
     socket.on('error', (e) => options.onConnectionError?.(conn.id, remote, e));
     socket.on('close', () => {
       clearTimeout(slow);
-      byId.delete(conn.id);
-      if (byRemote.get(conn.key) === conn) byRemote.delete(conn.key);
-      const left = (countByAddress.get(remote.address) ?? 1) - 1;
-      if (left <= 0) countByAddress.delete(remote.address);
-      else countByAddress.set(remote.address, left);
+      table.remove(conn.id);
     });
     return conn;
   };
@@ -250,7 +237,7 @@ async function streamTransport(options: TcpTransportOptions, tls: TlsTransportOp
     local,
     async send(bytes: Uint8Array, to: PeerAddress, flow?: string): Promise<string | undefined> {
       // The named flow first, then any open connection to the same address and port, then a new one.
-      const existing = (flow === undefined ? undefined : byId.get(flow)) ?? byRemote.get(keyOf(to));
+      const existing = table.find(to, flow);
       const conn = existing !== undefined && !existing.socket.destroyed ? existing : await open(to);
       return write(conn, bytes);
     },
@@ -258,7 +245,7 @@ async function streamTransport(options: TcpTransportOptions, tls: TlsTransportOp
       receiver = r;
     },
     async close(): Promise<void> {
-      for (const c of byId.values()) c.socket.destroy();
+      for (const c of table.connections()) c.socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -2,7 +2,7 @@ import { createServer as httpServer, type Server } from 'node:http';
 import { createServer as httpsServer } from 'node:https';
 import { isIP } from 'node:net';
 import type { PeerAddress, Transport, TransportEvent } from '@sipkit/transport';
-import { TransportError } from '@sipkit/transport';
+import { ConnectionTable, TransportError } from '@sipkit/transport';
 import { WebSocket, WebSocketServer } from 'ws';
 
 /**
@@ -36,6 +36,11 @@ export interface WsTransportOptions {
    * @defaultValue 10000
    */
   maxConnections?: number;
+  /**
+   * Most connections from one remote address.
+   * @defaultValue 64
+   */
+  maxConnectionsPerAddress?: number;
 }
 
 /**
@@ -51,9 +56,8 @@ export interface WssTransportOptions extends WsTransportOptions {
 }
 
 interface Connection {
-  readonly id: string;
+  id: string;
   readonly ws: WebSocket;
-  readonly remote: PeerAddress;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -98,22 +102,23 @@ async function webSocketServer(options: WsTransportOptions, tls: WssTransportOpt
   if (isIP(host) === 0)
     throw new TransportError('NO_TRANSPORT', `${kind} host must be an IP address, got ${JSON.stringify(host)}`);
   const idle = options.idleTimeoutMs ?? 120000;
-  const maxConnections = options.maxConnections ?? 10000;
-  const byId = new Map<string, Connection>();
-  const byRemote = new Map<string, Connection>();
+  const table = new ConnectionTable<Connection>({
+    maxConnections: options.maxConnections ?? 10000,
+    maxPerAddress: options.maxConnectionsPerAddress ?? 64,
+    prefix: kind,
+  });
   let receiver: ((e: TransportEvent) => void) | undefined;
-  let seq = 0;
 
   const attach = (ws: WebSocket, remote: PeerAddress): Connection | undefined => {
-    // RFC 7118 §4.1: only connections that negotiated the "sip" subprotocol carry SIP.
-    if (ws.protocol !== 'sip' || byId.size >= maxConnections) {
+    // RFC 7118 §4.1: only connections that negotiated the "sip" subprotocol carry SIP; the
+    // table's limits bound the rest.
+    const conn: Connection = { id: '', ws };
+    const flow = ws.protocol === 'sip' ? table.add(conn, remote) : undefined;
+    if (flow === undefined) {
       ws.close(1002);
       return undefined;
     }
-    const conn: Connection = { id: `${kind}-${++seq}`, ws, remote };
-    const key = `${remote.address}|${remote.port}`;
-    byId.set(conn.id, conn);
-    byRemote.set(key, conn);
+    conn.id = flow;
     let timer = setTimeout(() => ws.terminate(), idle);
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
       clearTimeout(timer);
@@ -132,8 +137,7 @@ async function webSocketServer(options: WsTransportOptions, tls: WssTransportOpt
     ws.on('error', () => ws.terminate());
     ws.on('close', () => {
       clearTimeout(timer);
-      byId.delete(conn.id);
-      if (byRemote.get(key) === conn) byRemote.delete(key);
+      table.remove(conn.id);
     });
     return conn;
   };
@@ -181,7 +185,7 @@ async function webSocketServer(options: WsTransportOptions, tls: WssTransportOpt
     secure: tls !== undefined,
     local,
     async send(bytes: Uint8Array, to: PeerAddress, flow?: string): Promise<string | undefined> {
-      const existing = (flow === undefined ? undefined : byId.get(flow)) ?? byRemote.get(`${to.address}|${to.port}`);
+      const existing = table.find(to, flow);
       const conn = existing !== undefined && existing.ws.readyState === WebSocket.OPEN ? existing : await open(to);
       await new Promise<void>((resolve, reject) =>
         conn.ws.send(bytes, { binary: !isUtf8(bytes) }, (e) =>
@@ -194,7 +198,7 @@ async function webSocketServer(options: WsTransportOptions, tls: WssTransportOpt
       receiver = r;
     },
     async close(): Promise<void> {
-      for (const c of byId.values()) c.ws.terminate();
+      for (const c of table.connections()) c.ws.terminate();
       wss.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -25,6 +25,7 @@ export {
   type TransportPair,
   transportComplianceChecks,
 } from './compliance.js';
+export { ConnectionTable, type ConnectionTableOptions } from './connections.js';
 export { TransportError, type TransportErrorCode } from './errors.js';
 export {
   type Drop,
