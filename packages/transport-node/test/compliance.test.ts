@@ -36,14 +36,19 @@ for (const host of ['127.0.0.1', '::1']) {
     pair(() => tlsTransport({ host, port: 0, key: pems.private, cert: pems.cert, ca: pems.cert })),
   ]);
 }
-kinds.push([
-  'ws client → ws server 127.0.0.1',
-  async () => {
-    const b = await wsTransport({ host: '127.0.0.1', port: 0 });
-    const a = await webSocketTransport({ url: `ws://127.0.0.1:${b.local.port}`, WebSocket: WebSocket as never });
-    return { a, b, close: async () => void (await Promise.all([a.close(), b.close()])) };
-  },
-]);
+for (const [host, url] of [
+  ['127.0.0.1', (port: number) => `ws://127.0.0.1:${port}`],
+  ['::1', (port: number) => `ws://[::1]:${port}`],
+] as const) {
+  kinds.push([
+    `ws client → ws server ${host}`,
+    async () => {
+      const b = await wsTransport({ host, port: 0 });
+      const a = await webSocketTransport({ url: url(b.local.port), WebSocket: WebSocket as never });
+      return { a, b, close: async () => void (await Promise.all([a.close(), b.close()])) };
+    },
+  ]);
+}
 
 describe.each(kinds)('%s', (_name, make) => {
   for (const c of transportComplianceChecks(make)) it(c.name, () => c.run());

@@ -66,6 +66,25 @@ describe('SIP over WebSocket (RFC 7118)', () => {
     expect(seen[0]?.topVia?.host).toMatch(/\.invalid$/);
   });
 
+  it('works on IPv6 loopback', async () => {
+    const server = await wsTransport({ host: '::1', port: 0 });
+    const seen = answering(server);
+    const client = await webSocketTransport({ url: `ws://[::1]:${server.local.port}`, WebSocket: WebSocket as never });
+    const got = new Promise<SipResponse>((resolve) => {
+      const layer = new TransportLayer({ transports: [client], onRequest: () => {}, onResponse: resolve });
+      closers.push(layer);
+      void layer.sendRequest(request('z9hG4bKws6'), {
+        protocol: 'ws',
+        address: '::1',
+        port: server.local.port,
+        family: 6,
+        hostname: '::1',
+      });
+    });
+    expect((await got).callId).toBe('z9hG4bKws6');
+    expect(seen[0]?.topVia?.received).toBe('::1');
+  });
+
   it('works over wss with a certificate made at test time', async () => {
     const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
       notAfterDate: new Date(Date.now() + 86_400_000),
