@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, EXAMPLE } from './describe.js';
 
-const file = process.argv[2];
+// `pnpm start -- file` passes the `--` through; skip it.
+const file = process.argv.slice(2).find((a) => a !== '--');
 let input: Uint8Array | string = EXAMPLE;
 if (file !== undefined) {
   try {
