@@ -171,23 +171,23 @@ export class StreamFramer {
         return;
       }
       const headBytes = buf.slice(this.#start, found);
-      const head = parseHead(headBytes, headBytes.length, this.#limits);
-      if (head.contentLength < 0) {
+      const msg = parseHead(headBytes, headBytes.length, this.#limits);
+      if (msg._cl < 0) {
         // RFC 3261 §18.3: on a stream, Content-Length is mandatory.
         const err = new SipParseError(
           'MISSING_CONTENT_LENGTH',
           'Content-Length is required on a stream',
           found - this.#start,
         );
-        err.partial = head.msg;
+        err.partial = msg;
         throw err;
       }
-      if (headBytes.length + head.contentLength > max) {
+      if (headBytes.length + msg._cl > max) {
         const err = new SipParseError('MESSAGE_TOO_LARGE', `message larger than ${max} bytes`, 0, 'Content-Length');
-        err.partial = head.msg;
+        err.partial = msg;
         throw err;
       }
-      this.#head = { msg: head.msg, bodyStart: found, length: head.contentLength };
+      this.#head = { msg, bodyStart: found, length: msg._cl };
       this.#scan = found;
     }
   }

@@ -170,6 +170,8 @@ export abstract class SipMessage {
   _s1: number;
   /** @internal end of the header section in `_text` (the body follows) */
   _headEnd: number;
+  /** @internal Content-Length as parsed, -1 when absent */
+  _cl: number;
 
   /** @internal */
   constructor(version: string, src: Uint8Array, text: string, f: number[], s0: number, s1: number) {
@@ -182,6 +184,7 @@ export abstract class SipMessage {
     this._s0 = s0;
     this._s1 = s1;
     this._headEnd = 0;
+    this._cl = -1;
     this.body = EMPTY;
   }
 
@@ -436,12 +439,11 @@ export abstract class SipMessage {
   // -------------------------------------------------------------------------------------------
   // Typed accessors
 
-  /** @internal runs a fast byte reader on a parsed, unfolded field; undefined otherwise */
-  _fast<T>(k: number, read: (b: Uint8Array, from: number, to: number, text: string) => T | undefined): T | undefined {
+  /** @internal whether field k is a parsed, unfolded field (the fast byte readers' input) */
+  _plain(k: number): boolean {
     const f = this._f;
     const b = k * STRIDE;
-    if ((f[b + F_NS] as number) < 0 || ((f[b + F_ID] as number) & FOLDED) !== 0) return undefined;
-    return read(this._src, f[b + F_VS] as number, f[b + F_VE] as number, this._text);
+    return (f[b + F_NS] as number) >= 0 && ((f[b + F_ID] as number) & FOLDED) === 0;
   }
 
   /** @internal fast name-addr reader for field k */
@@ -497,7 +499,13 @@ export abstract class SipMessage {
     // The hottest accessors keep their cache in fields: no cache array for them.
     if (this._via !== undefined) return this._via;
     const k = this._find(H.Via, '', 0);
-    if (k >= 0) this._via = this._fast(k, fastViaBytes) ?? parseFirstVia(this._value(k));
+    if (k < 0) return undefined;
+    const b = k * STRIDE;
+    // Direct calls (not through one shared helper): each stays monomorphic and inlinable.
+    const fast = this._plain(k)
+      ? fastViaBytes(this._src, this._f[b + F_VS] as number, this._f[b + F_VE] as number, this._text)
+      : undefined;
+    this._via = fast ?? parseFirstVia(this._value(k));
     return this._via;
   }
 
@@ -526,7 +534,12 @@ export abstract class SipMessage {
   get callId(): string | undefined {
     if (this._cid !== undefined) return this._cid;
     const k = this._find(H.CallId, '', 0);
-    if (k >= 0) this._cid = this._fast(k, fastCallIdBytes) ?? parseCallId(this._ascii(k));
+    if (k < 0) return undefined;
+    const b = k * STRIDE;
+    const fast = this._plain(k)
+      ? fastCallIdBytes(this._src, this._f[b + F_VS] as number, this._f[b + F_VE] as number, this._text)
+      : undefined;
+    this._cid = fast ?? parseCallId(this._ascii(k));
     return this._cid;
   }
 
@@ -534,7 +547,12 @@ export abstract class SipMessage {
   get cseq(): CSeq | undefined {
     if (this._cs !== undefined) return this._cs;
     const k = this._find(H.CSeq, '', 0);
-    if (k >= 0) this._cs = this._fast(k, fastCSeqBytes) ?? parseCSeq(this._ascii(k));
+    if (k < 0) return undefined;
+    const b = k * STRIDE;
+    const fast = this._plain(k)
+      ? fastCSeqBytes(this._src, this._f[b + F_VS] as number, this._f[b + F_VE] as number, this._text)
+      : undefined;
+    this._cs = fast ?? parseCSeq(this._ascii(k));
     return this._cs;
   }
 

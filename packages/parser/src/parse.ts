@@ -23,14 +23,6 @@ export interface ParseOptions {
   limits?: Partial<ParserLimits>;
 }
 
-/** @internal result of parsing the head: the message and where its body starts */
-export interface Head {
-  msg: SipRequest | SipResponse;
-  bodyStart: number;
-  /** Content-Length value, or -1 when absent */
-  contentLength: number;
-}
-
 function fail(
   code: ConstructorParameters<typeof SipParseError>[0],
   reason: string,
@@ -69,8 +61,9 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
   if (bytes.length > limits.maxMessageSize) {
     fail('MESSAGE_TOO_LARGE', `message larger than ${limits.maxMessageSize} bytes`, limits.maxMessageSize);
   }
-  const head = parseHead(bytes, bytes.length, limits);
-  const { msg, bodyStart, contentLength } = head;
+  const msg = parseHead(bytes, bytes.length, limits);
+  const bodyStart = msg._headEnd;
+  const contentLength = msg._cl;
   if (contentLength < 0) {
     // RFC 3261 §18.3: stream transports MUST use Content-Length; a datagram without one
     // carries its body to the end of the datagram (RFC 2543 peers, inv2543).
@@ -103,9 +96,10 @@ function partialFail(
 }
 
 /**
- * @internal Parses the start line and header fields of bytes[0, end).
+ * @internal Parses the start line and header fields of bytes[0, end); the message records where
+ * its body starts (`_headEnd`) and its Content-Length (`_cl`, -1 when absent).
  */
-export function parseHead(bytes: Uint8Array, end: number, limits: ParserLimits): Head {
+export function parseHead(bytes: Uint8Array, end: number, limits: ParserLimits): SipRequest | SipResponse {
   const text = binaryString(bytes, 0, end);
   let p = 0;
   // RFC 3261 §7.5: ignore CRLFs before the start line.
@@ -226,7 +220,8 @@ export function parseHead(bytes: Uint8Array, end: number, limits: ParserLimits):
   f.length = n;
   const msg = startLine(bytes, text, s0, s1, f);
   msg._headEnd = p;
-  return { msg, bodyStart: p, contentLength };
+  msg._cl = contentLength;
+  return msg;
 }
 
 function contentLengthValue(text: string, vs: number, ve: number, max: number): number {
