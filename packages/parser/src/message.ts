@@ -448,10 +448,9 @@ export abstract class SipMessage {
 
   /** @internal fast name-addr reader for field k */
   _fastNameAddr(k: number, header: string): NameAddr | undefined {
-    const f = this._f;
+    if (!this._plain(k)) return undefined;
     const b = k * STRIDE;
-    if ((f[b + F_NS] as number) < 0 || ((f[b + F_ID] as number) & FOLDED) !== 0) return undefined;
-    return fastNameAddrBytes(this._src, f[b + F_VS] as number, f[b + F_VE] as number, this._text, header);
+    return fastNameAddrBytes(this._src, this._f[b + F_VS] as number, this._f[b + F_VE] as number, this._text, header);
   }
 
   /** @internal drops every cached typed value (after a change) */
