@@ -9,6 +9,7 @@ import {
 import { type ParserLimits, type SipParseError, StreamFramer } from '@sipkit/parser';
 import type { PeerAddress, Transport, TransportEvent } from '@sipkit/transport';
 import { ConnectionTable, TransportError } from '@sipkit/transport';
+import { listenHost } from './listen.js';
 
 /**
  * Options for {@link tcpTransport}.
@@ -106,9 +107,7 @@ export function tlsTransport(options: TlsTransportOptions): Promise<Transport> {
 
 async function streamTransport(options: TcpTransportOptions, tls: TlsTransportOptions | undefined): Promise<Transport> {
   const kind = tls === undefined ? 'tcp' : 'tls';
-  const host = options.host ?? '127.0.0.1';
-  if (isIP(host) === 0)
-    throw new TransportError('NO_TRANSPORT', `${kind} host must be an IP address, got ${JSON.stringify(host)}`);
+  const host = listenHost(kind, options.host);
   const idle = options.idleTimeoutMs ?? 120000;
   const messageTimeout = options.messageTimeoutMs ?? 10000;
   const framerOptions = options.limits === undefined ? {} : { limits: options.limits };

@@ -1,9 +1,9 @@
 import { createServer as httpServer, type Server } from 'node:http';
 import { createServer as httpsServer } from 'node:https';
-import { isIP } from 'node:net';
 import type { PeerAddress, Transport, TransportEvent } from '@sipkit/transport';
 import { ConnectionTable, TransportError } from '@sipkit/transport';
 import { WebSocket, WebSocketServer } from 'ws';
+import { listenHost } from './listen.js';
 
 /**
  * Options for {@link wsTransport} and {@link wssTransport}.
@@ -98,9 +98,7 @@ export function wssTransport(options: WssTransportOptions): Promise<Transport> {
 
 async function webSocketServer(options: WsTransportOptions, tls: WssTransportOptions | undefined): Promise<Transport> {
   const kind = tls === undefined ? 'ws' : 'wss';
-  const host = options.host ?? '127.0.0.1';
-  if (isIP(host) === 0)
-    throw new TransportError('NO_TRANSPORT', `${kind} host must be an IP address, got ${JSON.stringify(host)}`);
+  const host = listenHost(kind, options.host);
   const idle = options.idleTimeoutMs ?? 120000;
   const table = new ConnectionTable<Connection>({
     maxConnections: options.maxConnections ?? 10000,
