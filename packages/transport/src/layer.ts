@@ -70,6 +70,24 @@ export interface TransportCounters {
 }
 
 /**
+ * Where one message goes and on what: what {@link TransportLayer.routeRequest} and
+ * {@link TransportLayer.routeResponse} work out, kept by a transaction to retransmit the same
+ * bytes the same way.
+ *
+ * @public
+ */
+export interface Route {
+  /** The transport to send on. */
+  readonly transport: Transport;
+  /** The message, serialized. */
+  readonly bytes: Uint8Array;
+  /** The destination address and port (with the host name it was resolved from, for TLS). */
+  readonly to: PeerAddress;
+  /** The connection to prefer, when one is known. */
+  readonly flow: string | undefined;
+}
+
+/**
  * Options for {@link TransportLayer}.
  *
  * @public
@@ -229,41 +247,59 @@ export class TransportLayer {
   }
 
   /**
-   * Sends a response where RFC 3261 §18.2.2 and RFC 3581 §4 say: on the connection the request
-   * came on while it is open, else to `received`/`rport`, `maddr` or the sent-by of the top Via;
-   * to the request's source when the Via cannot be read.
+   * Works out where a response goes, as RFC 3261 §18.2.2 and RFC 3581 §4 say: on the connection
+   * the request came on while it is open, else to `received`/`rport`, `maddr` or the sent-by of
+   * the top Via; to the request's source when the Via cannot be read. The transaction layer keeps
+   * the route to retransmit the same bytes.
+   *
+   * @param response - the response
+   * @param to - how its request arrived
+   * @returns the transport, the serialized bytes, the destination and the connection to prefer
+   */
+  routeResponse(response: SipResponse, to: Received): Route {
+    let dest: PeerAddress = to.source;
+    try {
+      const d = responseDestination(response);
+      if (d !== undefined) dest = { address: d.address, port: d.port };
+    } catch (e) {
+      // An unreadable Via (a 400 about it): answer the source.
+      if (!(e instanceof SipParseError)) throw e;
+    }
+    const flow = to.transport.reliable ? to.flow : undefined;
+    return { transport: to.transport, bytes: serialize(response), to: dest, flow };
+  }
+
+  /**
+   * Sends a response where {@link TransportLayer.routeResponse} says.
    *
    * @param response - the response
    * @param to - how its request arrived
    * @returns the transport's promise: the connection used, if any
    */
   sendResponse(response: SipResponse, to: Received): Promise<string | undefined> {
-    let bytes: Uint8Array;
-    let dest: PeerAddress = to.source;
+    let route: Route;
     try {
-      bytes = serialize(response);
-      const d = responseDestination(response);
-      if (d !== undefined) dest = { address: d.address, port: d.port };
+      route = this.routeResponse(response, to);
     } catch (e) {
-      // An unreadable Via (a 400 about it): answer the source.
-      if (!(e instanceof SipParseError)) return Promise.reject(e);
-      bytes = serialize(response);
+      return Promise.reject(e);
     }
     // No async wrapper: on the hot path this is the transport's own promise (often shared).
-    return to.transport.send(bytes, dest, to.transport.reliable ? to.flow : undefined);
+    return route.transport.send(route.bytes, route.to, route.flow);
   }
 
   /**
-   * Sends a request to one resolved target on a transport of its protocol, rewriting the top
-   * Via's transport and sent-by to that transport (RFC 3261 §18.1.1). A UDP request within 200
-   * bytes of the MTU goes over TCP instead.
+   * Picks the transport for a request to one resolved target and rewrites the top Via's
+   * transport and sent-by to it (RFC 3261 §18.1.1): a UDP request within 200 bytes of the MTU
+   * goes over TCP instead, and a TLS connection the peer offered with `alias` (RFC 5923) is
+   * reused. Nothing is sent: the transaction layer keeps the route to send and retransmit.
    *
    * @param request - the request, its top Via already carrying the branch
    * @param target - where to send it (from resolveTargets)
-   * @returns the transport and connection used
-   * @throws {@link TransportError} when no transport fits or sending fails
+   * @returns the transport, the serialized bytes, the destination and the connection to prefer
+   * @throws {@link TransportError} `NO_TRANSPORT` when no transport fits, `BAD_VIA` when the top
+   * Via is missing or unreadable
    */
-  async sendRequest(request: SipRequest, target: Target): Promise<{ transport: Transport; flow: string | undefined }> {
+  routeRequest(request: SipRequest, target: Target): Route {
     let protocol = target.protocol;
     let transport = this.#pick(protocol, target.family);
     if (protocol === 'udp') {
@@ -287,14 +323,31 @@ export class TransportLayer {
     if (transport === undefined)
       throw new TransportError('NO_TRANSPORT', `no ${protocol} transport for ${target.address}`);
     this.#stampVia(request, transport);
+    const to = { address: target.address, port: target.port, hostname: target.hostname };
+    return { transport, bytes: serialize(request), to, flow: alias?.flow };
+  }
+
+  /**
+   * Sends a request to one resolved target over the transport {@link TransportLayer.routeRequest}
+   * picks.
+   *
+   * @param request - the request, its top Via already carrying the branch
+   * @param target - where to send it (from resolveTargets)
+   * @returns the transport and connection used
+   * @throws {@link TransportError} when no transport fits or sending fails
+   */
+  async sendRequest(request: SipRequest, target: Target): Promise<{ transport: Transport; flow: string | undefined }> {
+    const route = this.routeRequest(request, target);
     try {
-      const to = { address: target.address, port: target.port, hostname: target.hostname };
-      const flow = await transport.send(serialize(request), to, alias?.flow);
-      return { transport, flow };
+      const flow = await route.transport.send(route.bytes, route.to, route.flow);
+      return { transport: route.transport, flow };
     } catch (e) {
       throw e instanceof TransportError
         ? e
-        : new TransportError('SEND_FAILED', `${protocol} ${target.address}:${target.port}: ${String(e)}`);
+        : new TransportError(
+            'SEND_FAILED',
+            `${route.transport.protocol} ${target.address}:${target.port}: ${String(e)}`,
+          );
     }
   }
 
