@@ -97,8 +97,10 @@ export interface TransactionCounters {
   clientStarted: number;
   /** Server transactions created. */
   serverStarted: number;
-  /** Request retransmissions and ACKs absorbed or answered by a server transaction. */
+  /** Request retransmissions absorbed or answered by a server transaction. */
   serverRetransmissions: number;
+  /** ACKs that matched an INVITE server transaction (§17.2.3). */
+  serverAcks: number;
   /** Request retransmissions answered from the compact store of completed transactions. */
   completedRetransmissions: number;
   /** Responses that matched no client transaction. */
@@ -172,6 +174,7 @@ export class TransactionLayer implements Host {
     clientStarted: 0,
     serverStarted: 0,
     serverRetransmissions: 0,
+    serverAcks: 0,
     completedRetransmissions: 0,
     strayResponses: 0,
     strayAcks: 0,
@@ -314,7 +317,8 @@ export class TransactionLayer implements Host {
     const now = this.clock.now();
     const tx = this.#server.get(m.key);
     if (tx !== undefined && this.#sameRfc2543(tx, request, m.rfc2543, isAck)) {
-      this.counters.serverRetransmissions++;
+      if (isAck) this.counters.serverAcks++;
+      else this.counters.serverRetransmissions++;
       tx._receive(request, from, now);
       return;
     }
