@@ -85,6 +85,13 @@ export interface TransactionLayerOptions {
   readonly onDrop?: (drop: Drop) => void;
   /** Told of exceptions thrown by the TU or a client handler from within the layer. */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Index requests without a To tag by From tag, Call-ID and CSeq, so a UAS core can ask
+   * {@link TransactionLayer.isMerged} (RFC 3261 §8.2.2.2). Off by default: proxies and
+   * registrars do not need it, and it costs an entry per transaction.
+   * @defaultValue false
+   */
+  readonly detectMergedRequests?: boolean;
 }
 
 /**
@@ -140,6 +147,15 @@ function sentBy(via: Via): string {
   return via.port === undefined ? via.host.toLowerCase() : `${via.host.toLowerCase()}:${via.port}`;
 }
 
+/** §8.2.2.2: From tag, Call-ID and CSeq of a request without a To tag; undefined otherwise. */
+function mergedKey(request: SipRequest): string | undefined {
+  if (tagOf(() => request.to) !== undefined) return undefined;
+  const from = tagOf(() => request.from);
+  const cseq = request.cseq;
+  if (from === undefined || cseq === undefined) return undefined;
+  return `${from}${SEP}${request.callId ?? ''}${SEP}${cseq.seq}${SEP}${cseq.method}`;
+}
+
 function tagOf(read: () => { tag: string | undefined } | undefined): string | undefined {
   try {
     return read()?.tag;
@@ -186,7 +202,11 @@ export class TransactionLayer implements Host {
   readonly #onError: ((error: unknown) => void) | undefined;
   readonly #client = new Map<string, ClientTransaction>();
   readonly #server = new Map<string, ServerTransaction>();
-  readonly #completed = new CompletedStore();
+  readonly #completed = new CompletedStore((key) => this.#forgetMerged(key));
+  /** §8.2.2.2 index: From tag, Call-ID, CSeq → key of the transaction that has them */
+  readonly #merged: Map<string, string> | undefined;
+  /** transaction key → its merged-request key, to clean up */
+  readonly #mergedOf: Map<string, string> | undefined;
   readonly #heap = new TimerHeap();
   readonly #reliable: TimerValues;
   readonly #unreliable: TimerValues;
@@ -208,6 +228,10 @@ export class TransactionLayer implements Host {
     this.clock = options.clock ?? systemClock;
     this.#tu = options.tu;
     this.#onError = options.onError;
+    if (options.detectMergedRequests === true) {
+      this.#merged = new Map();
+      this.#mergedOf = new Map();
+    }
     this.transport = new TransportLayer({
       transports: options.transports,
       onRequest: (request, from) => this.receiveRequest(request, from),
@@ -299,6 +323,41 @@ export class TransactionLayer implements Host {
   }
 
   /**
+   * Tells a UAS core whether a request is merged (RFC 3261 §8.2.2.2): it has no To tag, and its
+   * From tag, Call-ID and CSeq match those of an ongoing server transaction other than its own
+   * — the same request having reached this UAS by two paths after a fork. The core answers it
+   * with 482 (Loop Detected). Needs `detectMergedRequests`.
+   *
+   * @param request - a request the TU received
+   * @param transaction - its server transaction
+   * @returns whether another transaction already holds the same request
+   * @throws Error when the layer was made without `detectMergedRequests`
+   */
+  isMerged(request: SipRequest, transaction: ServerTransaction): boolean {
+    if (this.#merged === undefined) throw new Error('isMerged needs the detectMergedRequests option');
+    const mk = mergedKey(request);
+    if (mk === undefined) return false;
+    const holder = this.#merged.get(mk);
+    return holder !== undefined && holder !== transaction.key;
+  }
+
+  #noteMerged(request: SipRequest, key: string): void {
+    if (this.#merged === undefined || this.#mergedOf === undefined) return;
+    const mk = mergedKey(request);
+    if (mk === undefined || this.#merged.has(mk)) return;
+    this.#merged.set(mk, key);
+    this.#mergedOf.set(key, mk);
+  }
+
+  #forgetMerged(key: string): void {
+    if (this.#mergedOf === undefined || this.#merged === undefined) return;
+    const mk = this.#mergedOf.get(key);
+    if (mk === undefined) return;
+    this.#mergedOf.delete(key);
+    if (this.#merged.get(mk) === key) this.#merged.delete(mk);
+  }
+
+  /**
    * Matches a request from the transport layer (§17.2.3): a retransmission or ACK goes to its
    * server transaction, a retransmission of a completed non-INVITE request is answered from the
    * compact store, an unmatched ACK goes to the TU, and anything else gets a new server
@@ -338,6 +397,7 @@ export class TransactionLayer implements Host {
         : new NonInviteServerTransaction(this, m.key, 'Trying', request, from, m.rfc2543);
     this.#server.set(m.key, created);
     this.counters.serverStarted++;
+    if (this.#merged !== undefined) this.#noteMerged(request, m.key);
     created._arm(now);
     try {
       this.#tu.onRequest(request, created);
@@ -488,6 +548,7 @@ export class TransactionLayer implements Host {
       if (h.onTerminated !== undefined) this.#callTu(() => h.onTerminated?.(tx));
     } else {
       if (this.#server.get(tx.key) === tx) this.#server.delete(tx.key);
+      if (this.#merged !== undefined) this.#forgetMerged(tx.key);
       if (this.#tu.onServerTerminated !== undefined) this.#callTu(() => this.#tu.onServerTerminated?.(tx));
     }
   }
