@@ -1,5 +1,6 @@
-// Every Node transport passes the @sipkit/transport compliance suite, over IPv4 and IPv6.
-import { type Transport, type TransportPair, transportComplianceChecks, webSocketTransport } from '@sipkit/transport';
+// Every Node transport passes the @sipkit/testkit transport compliance suite, over IPv4 and IPv6.
+import { type TransportPair, transportComplianceChecks } from '@sipkit/testkit';
+import { type Transport, webSocketTransport } from '@sipkit/transport';
 import { generate } from 'selfsigned';
 import { beforeAll, describe, it } from 'vitest';
 import { WebSocket } from 'ws';

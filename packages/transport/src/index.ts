@@ -20,16 +20,12 @@
  * @packageDocumentation
  */
 
-export {
-  type ComplianceCheck,
-  type TransportPair,
-  transportComplianceChecks,
-} from './compliance.js';
 export { ConnectionTable, type ConnectionTableOptions } from './connections.js';
 export { TransportError, type TransportErrorCode } from './errors.js';
 export {
   type Drop,
   type Received,
+  type Route,
   type TransportCounters,
   TransportLayer,
   type TransportLayerOptions,

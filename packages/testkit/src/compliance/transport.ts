@@ -1,5 +1,5 @@
 import { createRequest, parseMessage, serialize } from '@sipkit/parser';
-import type { Transport, TransportEvent } from './transport.js';
+import type { Transport, TransportEvent } from '@sipkit/transport';
 
 /**
  * Two transports of one kind that can reach each other, made fresh for each check.
@@ -75,7 +75,17 @@ function check(ok: boolean, what: string): void {
 /**
  * The transport compliance suite: checks any {@link Transport} must pass, as plain functions so
  * that any test runner can run them (`for (const c of checks) it(c.name, c.run)`). Socket
- * transports, the testkit's virtual network and users' own transports all run it.
+ * transports, the testkit's {@link VirtualNetwork} and users' own transports all run it.
+ *
+ * @example
+ * ```ts
+ * import { describe, it } from 'vitest';
+ * import { transportComplianceChecks } from '@sipkit/testkit';
+ *
+ * describe('my transport', () => {
+ *   for (const c of transportComplianceChecks(makeMyPair)) it(c.name, () => c.run());
+ * });
+ * ```
  *
  * @param makePair - makes two fresh transports that can reach each other
  * @param timeoutMs - how long a check waits for messages

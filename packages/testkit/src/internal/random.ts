@@ -1,0 +1,14 @@
+/**
+ * mulberry32: a small, fast 32-bit PRNG with a full 2^32 period, plenty for choosing network
+ * fates. The same seed gives the same sequence on every platform.
+ */
+export function mulberry32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
