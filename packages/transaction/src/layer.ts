@@ -1,6 +1,14 @@
-import { createResponse, type ParserLimits, randomToken, type SipRequest, type SipResponse, type Via } from '@sipkit/parser';
+import {
+  createResponse,
+  type ParserLimits,
+  randomToken,
+  type SipRequest,
+  type SipResponse,
+  type Via,
+} from '@sipkit/parser';
 import {
   type Drop,
+  type PeerAddress,
   type Received,
   type Route,
   type Target,
@@ -11,7 +19,7 @@ import { type Clock, systemClock } from './clock.js';
 import type { TransactionError } from './errors.js';
 import { CompletedStore } from './internal/completed.js';
 import { type TimerEntry, TimerHeap } from './internal/heap.js';
-import type { Host, SendOwner } from './internal/host.js';
+import type { SendOwner } from './internal/host.js';
 import { resolveTimerSettings, type TimerSettings, type TimerValues, timerValues } from './timers.js';
 import {
   type ClientTransaction,
@@ -178,7 +186,7 @@ function tagOf(read: () => { tag: string | undefined } | undefined): string | un
  *
  * @public
  */
-export class TransactionLayer implements Host {
+export class TransactionLayer {
   /** The transport layer underneath, created from `options.transports`. */
   readonly transport: TransportLayer;
   /** The clock every timer runs on. */
@@ -200,7 +208,9 @@ export class TransactionLayer implements Host {
   };
   readonly #tu: TransactionUser;
   readonly #onError: ((error: unknown) => void) | undefined;
+  /** client transactions by branch (§17.1.3), CANCEL apart: it shares its INVITE's branch */
   readonly #client = new Map<string, ClientTransaction>();
+  readonly #cancels = new Map<string, ClientTransaction>();
   readonly #server = new Map<string, ServerTransaction>();
   readonly #completed = new CompletedStore((key) => this.#forgetMerged(key));
   /** §8.2.2.2 index: From tag, Call-ID, CSeq → key of the transaction that has them */
@@ -245,7 +255,7 @@ export class TransactionLayer implements Host {
   /** How many transactions the layer holds. */
   get size(): TransactionTableSize {
     return {
-      client: this.#client.size,
+      client: this.#client.size + this.#cancels.size,
       server: this.#server.size,
       completed: this.#completed.size,
       timers: this.#heap.size,
@@ -293,16 +303,18 @@ export class TransactionLayer implements Host {
     if (branch === undefined || !branch.startsWith(MAGIC)) {
       throw new TypeError(`the top Via branch must begin with ${MAGIC} (RFC 3261 §8.1.1.7); got ${String(branch)}`);
     }
-    // §17.1.3: a response matches by the branch of its top Via and the method of its CSeq.
-    const key = `${branch}${SEP}${method}`;
-    if (this.#client.has(key)) throw new TypeError(`a ${method} transaction with branch ${branch} is already running`);
+    // §17.1.3: a response matches by the branch of its top Via and the method of its CSeq. A
+    // branch is unique to one request except for the CANCEL of an INVITE (§9.1), so the branch
+    // alone keys the table, with CANCELs in one of their own.
+    const table = method === 'CANCEL' ? this.#cancels : this.#client;
+    if (table.has(branch)) throw new TypeError(`a transaction with branch ${branch} is already running`);
     const tx =
       method === 'INVITE'
-        ? new InviteClientTransaction(this, key, 'Calling', request, branch, target, handler, context)
-        : new NonInviteClientTransaction(this, key, 'Trying', request, branch, target, handler, context);
-    this.#client.set(key, tx);
+        ? new InviteClientTransaction(this, branch, 'Calling', request, target, handler, context)
+        : new NonInviteClientTransaction(this, branch, 'Trying', request, target, handler, context);
+    table.set(branch, tx);
     this.counters.clientStarted++;
-    tx._start(this.clock.now());
+    tx._start(this.now());
     return tx;
   }
 
@@ -373,7 +385,7 @@ export class TransactionLayer implements Host {
     const isAck = method === 'ACK';
     const m = this.#serverKey(request, isAck ? 'INVITE' : method);
     if (m === undefined) return; // no top Via: the transport layer already refused it
-    const now = this.clock.now();
+    const now = this.now();
     const tx = this.#server.get(m.key);
     if (tx !== undefined && this.#sameRfc2543(tx, request, m.rfc2543, isAck)) {
       if (isAck) this.counters.serverAcks++;
@@ -423,14 +435,17 @@ export class TransactionLayer implements Host {
     if (this.#closed) return;
     const branch = response.topVia?.branch;
     const cseq = response.cseq;
-    const tx =
-      branch === undefined || cseq === undefined ? undefined : this.#client.get(`${branch}${SEP}${cseq.method}`);
+    let tx: ClientTransaction | undefined;
+    if (branch !== undefined && cseq !== undefined) {
+      tx = (cseq.method === 'CANCEL' ? this.#cancels : this.#client).get(branch);
+      if (tx !== undefined && tx._method !== cseq.method) tx = undefined;
+    }
     if (tx === undefined) {
       this.counters.strayResponses++;
       this.#callTu(() => this.#tu.onStrayResponse?.(response, from));
       return;
     }
-    tx._receive(response, this.clock.now());
+    tx._receive(response, this.now());
   }
 
   /**
@@ -442,6 +457,7 @@ export class TransactionLayer implements Host {
     if (this.#wakeHandle !== undefined) this.clock.clearTimeout(this.#wakeHandle);
     this.#wakeHandle = undefined;
     this.#client.clear();
+    this.#cancels.clear();
     this.#server.clear();
     await this.transport.close();
   }
@@ -451,7 +467,7 @@ export class TransactionLayer implements Host {
     const via = request.topVia;
     if (via === undefined) return undefined;
     const branch = via.branch;
-    if (branch !== undefined && branch.startsWith(MAGIC)) {
+    if (branch?.startsWith(MAGIC)) {
       return { key: `${branch}${SEP}${sentBy(via)}${SEP}${method}`, rfc2543: false };
     }
     // §17.2.3, RFC 2543 fallback: Request-URI, From tag, Call-ID, CSeq number and top Via
@@ -494,6 +510,11 @@ export class TransactionLayer implements Host {
 
   // ---- Host: what transactions call ----
 
+  /** @internal the clock's time in whole milliseconds (timer fields stay small integers) */
+  now(): number {
+    return Math.floor(this.clock.now());
+  }
+
   /** @internal */
   timers(reliable: boolean): TimerValues {
     return reliable ? this.#reliable : this.#unreliable;
@@ -510,14 +531,14 @@ export class TransactionLayer implements Host {
   }
 
   /** @internal */
-  send(route: Route, bytes: Uint8Array, flow: string | undefined, owner: SendOwner): void {
+  send(transport: Transport, bytes: Uint8Array, to: PeerAddress, flow: string | undefined, owner: SendOwner): void {
     let p: Promise<string | undefined>;
     try {
-      p = route.transport.send(bytes, route.to, flow);
+      p = transport.send(bytes, to, flow);
     } catch (e) {
       p = Promise.reject(e);
     }
-    if (route.transport.reliable) {
+    if (transport.reliable) {
       p.then(
         (f) => owner.onFlow(f),
         (e) => this.#sendFailed(owner, e),
@@ -543,7 +564,8 @@ export class TransactionLayer implements Host {
   terminated(tx: ClientTransaction | ServerTransaction): void {
     this.#heap.remove(tx);
     if (tx.isClient) {
-      if (this.#client.get(tx.key) === tx) this.#client.delete(tx.key);
+      const table = tx._method === 'CANCEL' ? this.#cancels : this.#client;
+      if (table.get(tx.key) === tx) table.delete(tx.key);
       const h = tx._handler;
       if (h.onTerminated !== undefined) this.#callTu(() => h.onTerminated?.(tx));
     } else {
@@ -564,7 +586,7 @@ export class TransactionLayer implements Host {
       route.transport,
       route.to.address,
       route.to.port,
-      this.clock.now() + this.#unreliable.J,
+      this.now() + this.#unreliable.J,
     );
     if (wasEmpty) this.schedule(this.#completed);
   }
@@ -614,14 +636,14 @@ export class TransactionLayer implements Host {
     if (top.due >= this.#wakeAt && this.#wakeHandle !== undefined) return;
     if (this.#wakeHandle !== undefined) this.clock.clearTimeout(this.#wakeHandle);
     this.#wakeAt = top.due;
-    this.#wakeHandle = this.clock.setTimeout(this.#wake, Math.max(0, top.due - this.clock.now()));
+    this.#wakeHandle = this.clock.setTimeout(this.#wake, Math.max(0, top.due - this.now()));
   }
 
   readonly #wake = (): void => {
     this.#wakeHandle = undefined;
     this.#wakeAt = Number.POSITIVE_INFINITY;
     if (this.#closed) return;
-    const now = this.clock.now();
+    const now = this.now();
     this.#firing = true;
     try {
       for (;;) {
@@ -635,9 +657,9 @@ export class TransactionLayer implements Host {
           this.#callTu(() => {
             throw e;
           });
-          top.due = Number.POSITIVE_INFINITY;
+          top.due = -1;
         }
-        if (top.due === before && top.slot >= 0) top.due = Number.POSITIVE_INFINITY;
+        if (top.due === before && top.slot >= 0) top.due = -1;
         this.#heap.update(top);
       }
     } finally {

@@ -1,8 +1,14 @@
-import { createRequest, createResponse, type SipRequest, type SipResponse, serialize } from '@sipkit/parser';
-import type { Received, Route, Target } from '@sipkit/transport';
+import {
+  createRequest,
+  createResponse,
+  parseMessage,
+  type SipRequest,
+  type SipResponse,
+  serialize,
+} from '@sipkit/parser';
+import type { Received, Route, Target, Transport } from '@sipkit/transport';
 import { TransactionError } from './errors.js';
-import type { TimerEntry } from './internal/heap.js';
-import type { Host, SendOwner } from './internal/host.js';
+import type { Host } from './internal/host.js';
 import type { TimerValues } from './timers.js';
 
 /**
@@ -49,7 +55,18 @@ export interface ClientTransactionHandler {
   onTerminated?(transaction: ClientTransaction): void;
 }
 
-const INF = Number.POSITIVE_INFINITY;
+/**
+ * "No timer". Timer fields hold whole milliseconds or -1, never Infinity or fractions, so V8
+ * keeps them as small integers inside the object instead of a boxed double per field.
+ */
+const NONE = -1;
+
+/** The earlier of two timer times, either of which may be NONE. */
+function earliest(a: number, b: number): number {
+  if (a < 0) return b;
+  if (b < 0) return a;
+  return Math.min(a, b);
+}
 
 /** Legal moves per kind: one guarded `transition()` rejects anything else (a bug in this layer). */
 const MOVES: Record<TransactionKind, Partial<Record<TransactionState, readonly TransactionState[]>>> = {
@@ -88,27 +105,27 @@ const MOVES: Record<TransactionKind, Partial<Record<TransactionState, readonly T
  *
  * @public
  */
-export abstract class Transaction implements TimerEntry {
+export abstract class Transaction {
   /** Which of the four machines this is. */
-  abstract readonly kind: TransactionKind;
+  abstract get kind(): TransactionKind;
   /** Whether this is a client transaction. */
-  abstract readonly isClient: boolean;
+  abstract get isClient(): boolean;
   /** The key it is matched by (§17.1.3, §17.2.3). */
   readonly key: string;
   /** Free for the transaction user: the layer never reads it. */
   context: unknown;
   /** @internal */
   _state: TransactionState;
-  /** @internal when the earliest timer is due */
-  due = INF;
+  /** @internal when the earliest timer is due, or -1 */
+  due = NONE;
   /** @internal heap slot */
   slot = -1;
   /** @internal retransmission (A, E, G) or 100 Trying timer: when it fires */
-  _rAt = INF;
+  _rAt = NONE;
   /** @internal its current interval */
   _rEvery = 0;
   /** @internal timeout or wait timer (B, D, F, H, I, J, K, L, M): when it fires */
-  _tAt = INF;
+  _tAt = NONE;
   /** @internal */
   readonly _host: Host;
   /** @internal timer values for this transport */
@@ -136,9 +153,9 @@ export abstract class Transaction implements TimerEntry {
     }
     this._state = to;
     if (to === 'Terminated') {
-      this._rAt = INF;
-      this._tAt = INF;
-      this.due = INF;
+      this._rAt = NONE;
+      this._tAt = NONE;
+      this.due = NONE;
       this._host.terminated(this as unknown as ClientTransaction | ServerTransaction);
     }
   }
@@ -150,8 +167,8 @@ export abstract class Transaction implements TimerEntry {
 
   /** @internal recomputes `due` and re-files the entry */
   _refile(): void {
-    const due = this._rAt < this._tAt ? this._rAt : this._tAt;
-    if (due !== this.due || (due !== INF && this.slot < 0)) {
+    const due = earliest(this._rAt, this._tAt);
+    if (due !== this.due || (due >= 0 && this.slot < 0)) {
       this.due = due;
       this._host.schedule(this);
     }
@@ -159,15 +176,15 @@ export abstract class Transaction implements TimerEntry {
 
   /** @internal called by the timer queue */
   fire(now: number): void {
-    if (this._rAt <= now) {
-      this._rAt = INF;
+    if (this._rAt >= 0 && this._rAt <= now) {
+      this._rAt = NONE;
       this._onRetransmitTimer(now);
     }
-    if (this._tAt <= now && this._state !== 'Terminated') {
-      this._tAt = INF;
+    if (this._tAt >= 0 && this._tAt <= now && this._state !== 'Terminated') {
+      this._tAt = NONE;
       this._onTimeoutTimer(now);
     }
-    this.due = this._rAt < this._tAt ? this._rAt : this._tAt;
+    this.due = earliest(this._rAt, this._tAt);
   }
 
   /** @internal */
@@ -182,21 +199,30 @@ export abstract class Transaction implements TimerEntry {
  *
  * @public
  */
-export abstract class ClientTransaction extends Transaction implements SendOwner {
+export abstract class ClientTransaction extends Transaction {
   /** Always true. */
-  readonly isClient = true as const;
-  /** The request as sent (its top Via carries the branch and the transport's sent-by). */
-  readonly request: SipRequest;
+  get isClient(): true {
+    return true;
+  }
   /** Where it is sent. */
   readonly target: Target;
-  /** The branch parameter of its top Via. */
-  readonly branch: string;
   /** @internal */
   readonly _handler: ClientTransactionHandler;
-  /** @internal how the request goes out: transport, bytes, destination */
-  _route: Route | undefined = undefined;
+  /** @internal the transport it went out on */
+  _transport: Transport | undefined = undefined;
+  /**
+   * @internal the request as sent, one byte per char: what retransmissions send again. A string
+   * costs the bytes and a header, where a Uint8Array costs three objects besides.
+   */
+  _wire = '';
   /** @internal the connection it went out on */
   _flow: string | undefined = undefined;
+  /** @internal the TU's request object, not kept alive by the transaction */
+  _ref: WeakRef<SipRequest> | undefined;
+  /** @internal the request until it is sent */
+  _pending: SipRequest | undefined;
+  /** @internal its method (with the branch, what a response is matched by) */
+  readonly _method: string;
 
   /** @internal */
   constructor(
@@ -204,43 +230,68 @@ export abstract class ClientTransaction extends Transaction implements SendOwner
     key: string,
     state: TransactionState,
     request: SipRequest,
-    branch: string,
     target: Target,
     handler: ClientTransactionHandler,
     context: unknown,
   ) {
     super(host, key, state, target.protocol !== 'udp', context);
-    this.request = request;
-    this.branch = branch;
+    this._pending = request;
+    this._ref = undefined;
+    this._method = request.method;
     this.target = target;
     this._handler = handler;
   }
 
+  /** The branch parameter of its top Via (the key it is matched by, §17.1.3). */
+  get branch(): string {
+    return this.key;
+  }
+
+  /**
+   * The request as sent: its top Via carries the branch and the transport's sent-by. This is the
+   * object given to {@link TransactionLayer.request} while anything else holds it; the
+   * transaction itself keeps only the bytes it sent (a live transaction stays small), so once the
+   * TU lets go of the object, reading this parses those bytes again.
+   */
+  get request(): SipRequest {
+    if (this._pending !== undefined) return this._pending;
+    const held = this._ref?.deref();
+    if (held !== undefined) return held;
+    const again = parseMessage(latin1Bytes(this._wire)) as SipRequest;
+    this._ref = new WeakRef(again);
+    return again;
+  }
+
   /** The transport the request went out on, once routed. */
-  get transport(): Route['transport'] | undefined {
-    return this._route?.transport;
+  get transport(): Transport | undefined {
+    return this._transport;
   }
 
   /** The connection the request went out on, when the transport has connections. */
   get flow(): string | undefined {
-    return this._flow ?? this._route?.flow;
+    return this._flow;
   }
 
   /** @internal first send: route, send, start the timers of the first state */
   _start(now: number): boolean {
+    const request = this._pending as SipRequest;
     let route: Route;
     try {
-      route = this._host.routeRequest(this.request, this.target);
+      route = this._host.routeRequest(request, this.target);
     } catch (e) {
       this._transportError(e);
       return false;
     }
-    this._route = route;
+    this._pending = undefined;
+    this._ref = new WeakRef(request);
+    this._transport = route.transport;
+    this._flow = route.flow;
+    this._wire = latin1String(route.bytes);
     // The transport chosen decides the timers (a large UDP request may have moved to TCP).
     this._t = this._host.timers(route.transport.reliable);
     this._startTimers(now);
     this._refile();
-    this._host.send(route, route.bytes, route.flow, this);
+    this._host.send(route.transport, route.bytes, this.target, route.flow, this);
     return true;
   }
 
@@ -249,8 +300,13 @@ export abstract class ClientTransaction extends Transaction implements SendOwner
 
   /** @internal retransmit: the bytes first sent, the same way (§17.1.1.2) */
   _resend(): void {
-    const r = this._route;
-    if (r !== undefined) this._host.send(r, r.bytes, this.flow, this);
+    this._sendWire(this._wire);
+  }
+
+  /** @internal sends bytes kept as a one-byte string where the request went */
+  _sendWire(wire: string): void {
+    const t = this._transport;
+    if (t !== undefined) this._host.send(t, latin1Bytes(wire), this.target, this._flow, this);
   }
 
   /** @internal */
@@ -266,7 +322,7 @@ export abstract class ClientTransaction extends Transaction implements SendOwner
   /** @internal RFC 3261 §17.1.4: a transport failure is reported to the TU and ends the transaction. */
   _transportError(error: unknown): void {
     if (this._state === 'Terminated') return;
-    const err = new TransactionError('TRANSPORT', `could not send ${this.request.method}: ${String(error)}`, error);
+    const err = new TransactionError('TRANSPORT', `could not send the ${this.kind} request: ${String(error)}`, error);
     this._host.clientFailed(this, err);
     this._terminate();
   }
@@ -284,9 +340,11 @@ export abstract class ClientTransaction extends Transaction implements SendOwner
  */
 export class InviteClientTransaction extends ClientTransaction {
   /** Always `invite-client`. */
-  readonly kind = 'invite-client' as const;
-  /** @internal the ACK for a non-2xx final, kept to answer its retransmissions */
-  _ack: Uint8Array | undefined = undefined;
+  get kind(): 'invite-client' {
+    return 'invite-client';
+  }
+  /** @internal the ACK for a non-2xx final (one byte per char), kept to answer its retransmissions */
+  _ack = '';
 
   /** @internal */
   _startTimers(now: number): void {
@@ -333,8 +391,8 @@ export class InviteClientTransaction extends ClientTransaction {
         // and Timer B only runs in Calling (Figure 5).
         if (state === 'Calling') {
           this._transition('Proceeding');
-          this._rAt = INF;
-          this._tAt = INF;
+          this._rAt = NONE;
+          this._tAt = NONE;
           this._refile();
         }
         this._host.deliverResponse(this, response);
@@ -342,7 +400,7 @@ export class InviteClientTransaction extends ClientTransaction {
         // RFC 6026 §8.4: a 2xx goes to the TU and the transaction waits in Accepted for Timer M,
         // passing further 2xx responses up, instead of ending at once as RFC 3261 said.
         this._transition('Accepted');
-        this._rAt = INF;
+        this._rAt = NONE;
         this._tAt = now + this._t.M;
         this._refile();
         this._host.deliverResponse(this, response);
@@ -351,8 +409,8 @@ export class InviteClientTransaction extends ClientTransaction {
         this._transition('Completed');
         this._ack = this._buildAck(response);
         this._sendAck();
-        this._rAt = INF;
-        this._tAt = this._t.D === 0 ? INF : now + this._t.D;
+        this._rAt = NONE;
+        this._tAt = this._t.D === 0 ? NONE : now + this._t.D;
         this._refile();
         this._host.deliverResponse(this, response);
         // Timer D is 0 on reliable transports: Completed ends at once.
@@ -370,8 +428,7 @@ export class InviteClientTransaction extends ClientTransaction {
 
   /** @internal the ACK goes where the INVITE went, on the same connection (§17.1.1.3) */
   _sendAck(): void {
-    const r = this._route;
-    if (r !== undefined && this._ack !== undefined) this._host.send(r, this._ack, this.flow, this);
+    if (this._ack !== '') this._sendWire(this._ack);
   }
 
   /**
@@ -379,7 +436,7 @@ export class InviteClientTransaction extends ClientTransaction {
    * Call-ID, From, CSeq number and top Via (only), the response's To, and the INVITE's Route
    * header fields.
    */
-  _buildAck(response: SipResponse): Uint8Array {
+  _buildAck(response: SipResponse): string {
     const inv = this.request;
     const headers: [string, string][] = [];
     const via = inv.topVia;
@@ -394,7 +451,7 @@ export class InviteClientTransaction extends ClientTransaction {
     if (callId !== undefined) headers.push(['Call-ID', callId]);
     headers.push(['CSeq', `${inv.cseq?.seq ?? 0} ACK`]);
     const ack = createRequest({ method: 'ACK', uri: inv.uri, headers });
-    return serialize(ack);
+    return latin1String(serialize(ack));
   }
 }
 
@@ -406,7 +463,9 @@ export class InviteClientTransaction extends ClientTransaction {
  */
 export class NonInviteClientTransaction extends ClientTransaction {
   /** Always `non-invite-client`. */
-  readonly kind = 'non-invite-client' as const;
+  get kind(): 'non-invite-client' {
+    return 'non-invite-client';
+  }
 
   /** @internal */
   _startTimers(now: number): void {
@@ -437,7 +496,7 @@ export class NonInviteClientTransaction extends ClientTransaction {
   _onTimeoutTimer(): void {
     if (this._state === 'Trying' || this._state === 'Proceeding') {
       // §17.1.2.2: Timer F fires in Trying or Proceeding → inform the TU of the timeout, Terminated.
-      this._host.clientFailed(this, new TransactionError('TIMEOUT', `no final response to ${this.request.method}`));
+      this._host.clientFailed(this, new TransactionError('TIMEOUT', `no final response before Timer F`));
       this._terminate();
     } else if (this._state === 'Completed') {
       // §17.1.2.2: Timer K fires in Completed → Terminated.
@@ -457,8 +516,8 @@ export class NonInviteClientTransaction extends ClientTransaction {
     }
     // §17.1.2.2: a final response → pass it up, Completed, Timer K (0 when reliable).
     this._transition('Completed');
-    this._rAt = INF;
-    this._tAt = this._t.K === 0 ? INF : now + this._t.K;
+    this._rAt = NONE;
+    this._tAt = this._t.K === 0 ? NONE : now + this._t.K;
     this._refile();
     this._host.deliverResponse(this, response);
     if (this._t.K === 0) this._terminate();
@@ -472,9 +531,11 @@ export class NonInviteClientTransaction extends ClientTransaction {
  *
  * @public
  */
-export abstract class ServerTransaction extends Transaction implements SendOwner {
+export abstract class ServerTransaction extends Transaction {
   /** Always false. */
-  readonly isClient = false as const;
+  get isClient(): false {
+    return false;
+  }
   /** The request that created it. */
   readonly request: SipRequest;
   /** Where and how the request arrived. */
@@ -488,17 +549,10 @@ export abstract class ServerTransaction extends Transaction implements SendOwner
   /** @internal the compact store took it over (non-INVITE, Completed, unreliable) */
   _compacted = false;
   /** @internal the state it was created in */
-  abstract readonly _initialState: TransactionState;
+  abstract get _initialState(): TransactionState;
 
   /** @internal */
-  constructor(
-    host: Host,
-    key: string,
-    state: TransactionState,
-    request: SipRequest,
-    from: Received,
-    rfc2543: boolean,
-  ) {
+  constructor(host: Host, key: string, state: TransactionState, request: SipRequest, from: Received, rfc2543: boolean) {
     super(host, key, state, from.transport.reliable, undefined);
     this.request = request;
     this.from = from;
@@ -523,7 +577,7 @@ export abstract class ServerTransaction extends Transaction implements SendOwner
    * @returns whether it was passed to the transport layer
    */
   respond(response: SipResponse): boolean {
-    return this._respond(response, this._host.clock.now());
+    return this._respond(response, this._host.now());
   }
 
   /** @internal */
@@ -537,14 +591,14 @@ export abstract class ServerTransaction extends Transaction implements SendOwner
     const route = this._host.routeResponse(response, this.from);
     this._last = route;
     this._lastProvisional = response.status < 200;
-    this._host.send(route, route.bytes, route.flow, this);
+    this._host.send(route.transport, route.bytes, route.to, route.flow, this);
     return route;
   }
 
   /** @internal sends the last response again */
   _resend(): void {
     const r = this._last;
-    if (r !== undefined) this._host.send(r, r.bytes, r.flow, this);
+    if (r !== undefined) this._host.send(r.transport, r.bytes, r.to, r.flow, this);
   }
 
   /** @internal */
@@ -561,7 +615,10 @@ export abstract class ServerTransaction extends Transaction implements SendOwner
    */
   _transportError(error: unknown): void {
     if (this._state === 'Terminated' || this._compacted) return;
-    this._host.serverFailed(this, new TransactionError('TRANSPORT', `could not send a response: ${String(error)}`, error));
+    this._host.serverFailed(
+      this,
+      new TransactionError('TRANSPORT', `could not send a response: ${String(error)}`, error),
+    );
     if (this.state !== 'Accepted') this._terminate();
   }
 }
@@ -576,9 +633,13 @@ export abstract class ServerTransaction extends Transaction implements SendOwner
  */
 export class InviteServerTransaction extends ServerTransaction {
   /** Always `invite-server`. */
-  readonly kind = 'invite-server' as const;
+  get kind(): 'invite-server' {
+    return 'invite-server';
+  }
   /** @internal */
-  readonly _initialState = 'Proceeding';
+  get _initialState(): TransactionState {
+    return 'Proceeding';
+  }
   /** @internal To tag of the final response, for RFC 2543 ACK matching */
   _finalToTag: string | undefined = undefined;
 
@@ -629,15 +690,15 @@ export class InviteServerTransaction extends ServerTransaction {
       if (status < 200) {
         // §17.2.1: provisional responses from the TU are sent in Proceeding.
         this._send(response);
-        if (this._rAt !== INF) {
-          this._rAt = INF;
+        if (this._rAt !== NONE) {
+          this._rAt = NONE;
           this._refile();
         }
       } else if (status < 300) {
         // RFC 6026 §8.7: a 2xx is sent, and the transaction waits in Accepted for Timer L.
         this._transition('Accepted');
         this._send(response);
-        this._rAt = INF;
+        this._rAt = NONE;
         this._tAt = now + this._t.L;
         this._refile();
       } else {
@@ -649,7 +710,7 @@ export class InviteServerTransaction extends ServerTransaction {
           this._rEvery = this._t.G;
           this._rAt = now + this._rEvery;
         } else {
-          this._rAt = INF;
+          this._rAt = NONE;
         }
         this._tAt = now + this._t.H;
         this._refile();
@@ -670,8 +731,8 @@ export class InviteServerTransaction extends ServerTransaction {
       if (this._state === 'Completed') {
         // §17.2.1: ACK in Completed → Confirmed; stop Timer G; Timer I (0 when reliable).
         this._transition('Confirmed');
-        this._rAt = INF;
-        this._tAt = this._t.I === 0 ? INF : now + this._t.I;
+        this._rAt = NONE;
+        this._tAt = this._t.I === 0 ? NONE : now + this._t.I;
         this._refile();
         if (this._t.I === 0) this._transition('Terminated');
       } else if (this._state === 'Accepted') {
@@ -709,9 +770,13 @@ export class InviteServerTransaction extends ServerTransaction {
  */
 export class NonInviteServerTransaction extends ServerTransaction {
   /** Always `non-invite-server`. */
-  readonly kind = 'non-invite-server' as const;
+  get kind(): 'non-invite-server' {
+    return 'non-invite-server';
+  }
   /** @internal */
-  readonly _initialState = 'Trying';
+  get _initialState(): TransactionState {
+    return 'Trying';
+  }
 
   /** @internal */
   _arm(now: number): void {
@@ -728,7 +793,10 @@ export class NonInviteServerTransaction extends ServerTransaction {
       // §17.2.2: Timer J fires in Completed → Terminated.
       this._transition('Terminated');
     } else if (this._state === 'Trying' || this._state === 'Proceeding') {
-      this._host.serverFailed(this, new TransactionError('TIMEOUT', `no final response to ${this.request.method} from the TU`));
+      this._host.serverFailed(
+        this,
+        new TransactionError('TIMEOUT', `no final response to ${this.request.method} from the TU`),
+      );
       this._terminate();
     }
   }
@@ -751,9 +819,9 @@ export class NonInviteServerTransaction extends ServerTransaction {
     } else if (this.state === 'Completed') {
       // Timer J is the same for every transaction, so the compact store keeps these in arrival
       // order; the transaction object itself is let go.
-      this._tAt = INF;
-      this._rAt = INF;
-      this.due = INF;
+      this._tAt = NONE;
+      this._rAt = NONE;
+      this.due = NONE;
       this._host.compact(this, route);
       this._compacted = true;
     }
@@ -775,4 +843,20 @@ function toTagOf(response: SipResponse): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Bytes as a string of one char per byte (latin1): V8 stores it as a one-byte string. */
+function latin1String(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 4096) {
+    s += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[]);
+  }
+  return s;
+}
+
+/** The bytes of a one-byte string made by {@link latin1String}. */
+function latin1Bytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
 }

@@ -1,11 +1,18 @@
 // RFC 3261 §17.1 client transactions, Figures 5 and 6, with RFC 6026's Accepted state.
-import { describe, expect, it } from 'vitest';
+
 import type { SipRequest } from '@sipkit/parser';
+import { describe, expect, it } from 'vitest';
 import { TransactionLayer } from '../src/index.js';
 import { ourRequest, peerTarget, responseTo, settle, setup } from './helpers.js';
 
 /** Times (ms after the start) at which the transport was asked to send. */
-function sendTimes(clock: { now(): number }, transport: { sent: unknown[] }, until: number, step: number, advance: (ms: number) => void) {
+function sendTimes(
+  clock: { now(): number },
+  transport: { sent: unknown[] },
+  until: number,
+  step: number,
+  advance: (ms: number) => void,
+) {
   const times: number[] = [];
   let seen = transport.sent.length;
   while (clock.now() < until) {
@@ -128,7 +135,10 @@ describe('INVITE client transaction: final responses (§17.1.1.2, §17.1.1.3, RF
     transport.deliver(responseTo(tx.request, 486, 'Busy Here', 'uas-tag'));
     transport.deliver(responseTo(tx.request, 486, 'Busy Here', 'uas-tag'));
     expect(transport.sent.length).toBe(before + 2);
-    expect(transport.lines.slice(-2)).toEqual(['ACK sip:bob@peer.example.com SIP/2.0', 'ACK sip:bob@peer.example.com SIP/2.0']);
+    expect(transport.lines.slice(-2)).toEqual([
+      'ACK sip:bob@peer.example.com SIP/2.0',
+      'ACK sip:bob@peer.example.com SIP/2.0',
+    ]);
     expect(tu.statuses).toEqual([486]);
   });
 

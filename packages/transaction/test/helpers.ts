@@ -1,6 +1,6 @@
 import { parseMessage, type SipRequest, type SipResponse } from '@sipkit/parser';
-import type { PeerAddress, Received, Target, Transport, TransportEvent } from '@sipkit/transport';
 import { sip, VirtualClock } from '@sipkit/testkit';
+import type { PeerAddress, Received, Target, Transport, TransportEvent } from '@sipkit/transport';
 import {
   type ClientTransaction,
   type ClientTransactionHandler,

@@ -6,6 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { TransactionLayer } from '../src/index.js';
 import { RecordingTu, requestFromPeer, ScriptedTransport } from './helpers.js';
 
+function nth(tu: RecordingTu, n: number) {
+  const got = tu.requests[n];
+  if (got === undefined) throw new Error(`the TU got no request #${n}`);
+  return got;
+}
+
 function layer() {
   const clock = new VirtualClock();
   const transport = new ScriptedTransport();
@@ -19,27 +25,29 @@ describe('merged requests (§8.2.2.2)', () => {
     const { transport, tu, layer: l } = layer();
     transport.deliver(requestFromPeer('MESSAGE', 'z9hG4bKpath1'));
     transport.deliver(requestFromPeer('MESSAGE', 'z9hG4bKpath2'));
-    const [first, second] = tu.requests;
-    expect(l.isMerged(first!.request, first!.tx)).toBe(false);
-    expect(l.isMerged(second!.request, second!.tx)).toBe(true);
+    expect(l.isMerged(nth(tu, 0).request, nth(tu, 0).tx)).toBe(false);
+    expect(l.isMerged(nth(tu, 1).request, nth(tu, 1).tx)).toBe(true);
   });
 
   it('forgets the transaction when Timer J ends it', () => {
     const { clock, transport, tu, layer: l } = layer();
     transport.deliver(requestFromPeer('MESSAGE', 'z9hG4bKpath1'));
-    tu.requests[0]!.tx.respond(createResponse(tu.requests[0]!.request, 200));
+    nth(tu, 0).tx.respond(createResponse(nth(tu, 0).request, 200));
     clock.advance(32_000);
     transport.deliver(requestFromPeer('MESSAGE', 'z9hG4bKpath2'));
-    expect(l.isMerged(tu.requests[1]!.request, tu.requests[1]!.tx)).toBe(false);
+    expect(l.isMerged(nth(tu, 1).request, nth(tu, 1).tx)).toBe(false);
   });
 
   it('never calls a request with a To tag merged, and needs the option', () => {
     const { transport, tu, layer: l } = layer();
-    const inDialog = requestFromPeer('BYE', 'z9hG4bKp1').replace('To: <sip:bob@biloxi.example.com>', 'To: <sip:bob@biloxi.example.com>;tag=x');
+    const inDialog = requestFromPeer('BYE', 'z9hG4bKp1').replace(
+      'To: <sip:bob@biloxi.example.com>',
+      'To: <sip:bob@biloxi.example.com>;tag=x',
+    );
     transport.deliver(inDialog);
     transport.deliver(inDialog.replace('z9hG4bKp1', 'z9hG4bKp2'));
-    expect(l.isMerged(tu.requests[1]!.request, tu.requests[1]!.tx)).toBe(false);
+    expect(l.isMerged(nth(tu, 1).request, nth(tu, 1).tx)).toBe(false);
     const plain = new TransactionLayer({ transports: [new ScriptedTransport()], tu, clock: new VirtualClock() });
-    expect(() => plain.isMerged(tu.requests[1]!.request, tu.requests[1]!.tx)).toThrow(/detectMergedRequests/);
+    expect(() => plain.isMerged(nth(tu, 1).request, nth(tu, 1).tx)).toThrow(/detectMergedRequests/);
   });
 });

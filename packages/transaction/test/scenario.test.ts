@@ -57,7 +57,10 @@ function run(protocol: 'udp' | 'tcp', count: number, seed: number) {
 
   // ---- UAS side (B): answers every request once; retransmits its 2xx until the ACK (§13.3.1.4).
   const seenAtB = new Map<string, number>();
-  const twoHundreds = new Map<number, { tx: ServerTransaction; ok: SipResponse; every: number; timer: unknown; until: number }>();
+  const twoHundreds = new Map<
+    number,
+    { tx: ServerTransaction; ok: SipResponse; every: number; timer: unknown; until: number }
+  >();
   const layerB = new TransactionLayer({
     transports: [epB],
     clock,
@@ -167,7 +170,10 @@ function check(result: ReturnType<typeof run>, count: number) {
       expect(o.failure.code, key).toBe('TIMEOUT');
       const arrived = firstFinalAt.get(key);
       expect(arrived === undefined || arrived >= (o.timeout as number), key).toBe(true);
-      expect(o.finals.filter((s) => s >= 300), key).toEqual([]);
+      expect(
+        o.finals.filter((s) => s >= 300),
+        key,
+      ).toEqual([]);
     } else {
       // The right final response: the one the UAS chose; a non-2xx is reported once, a 2xx once
       // per retransmission that got through (RFC 6026 Accepted).
@@ -194,7 +200,9 @@ describe('transactions over a lossy virtual network', () => {
     // The network really was that bad, and retransmissions carried the transactions through it.
     expect(c.lost / c.sent).toBeGreaterThan(0.25);
     expect(c.duplicated).toBeGreaterThan(0);
-    expect(result.layerB.counters.serverRetransmissions + result.layerB.counters.completedRetransmissions).toBeGreaterThan(1000);
+    expect(
+      result.layerB.counters.serverRetransmissions + result.layerB.counters.completedRetransmissions,
+    ).toBeGreaterThan(1000);
     // With seven tries each way, a timeout is rare: a handful in 20,000.
     expect(timeouts).toBeLessThan(200);
   });

@@ -296,9 +296,7 @@ describe('server transaction matching (§17.2.3)', () => {
   it('gives a CANCEL its own transaction and finds the INVITE it cancels (§9.2)', () => {
     const { transport, tu, layer, tx } = invite();
     transport.deliver(
-      inviteFromPeer()
-        .replace('INVITE sip:', 'CANCEL sip:')
-        .replace('CSeq: 314159 INVITE', 'CSeq: 314159 CANCEL'),
+      inviteFromPeer().replace('INVITE sip:', 'CANCEL sip:').replace('CSeq: 314159 INVITE', 'CSeq: 314159 CANCEL'),
     );
     expect(tu.requests.map((r) => r.request.method)).toEqual(['INVITE', 'CANCEL']);
     const cancel = tu.requests[1];

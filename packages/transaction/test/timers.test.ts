@@ -40,7 +40,8 @@ describe('timer values (RFC 3261 Table 4, RFC 6026)', () => {
     expect(() => resolveTimerSettings({ t4: Number.NaN })).toThrow(/timers\.t4/);
     expect(() => resolveTimerSettings({ t1: 5000 })).toThrow(/timers\.t2/);
     expect(
-      () => new TransactionLayer({ transports: [new ScriptedTransport()], tu: { onRequest() {} }, timers: { trying: -1 } }),
+      () =>
+        new TransactionLayer({ transports: [new ScriptedTransport()], tu: { onRequest() {} }, timers: { trying: -1 } }),
     ).toThrow(/timers\.trying/);
   });
 });

@@ -4,7 +4,7 @@
  * per timer and a transaction holds one slot however many of its timers run.
  */
 export interface TimerEntry {
-  /** When it is due (clock milliseconds); `Infinity` when nothing is pending. */
+  /** When it is due (whole clock milliseconds); -1 when nothing is pending. */
   due: number;
   /** Its slot in the heap, -1 when not queued. */
   slot: number;
@@ -28,9 +28,9 @@ export class TimerHeap {
     return this.#a[0];
   }
 
-  /** Files `e` by its current `due`: inserts, moves or removes (when `due` is Infinity). */
+  /** Files `e` by its current `due`: inserts, moves or removes (when `due` is -1). */
   update(e: TimerEntry): void {
-    if (e.due === Number.POSITIVE_INFINITY) {
+    if (e.due < 0) {
       if (e.slot >= 0) this.remove(e);
       return;
     }

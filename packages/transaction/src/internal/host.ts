@@ -1,5 +1,5 @@
 import type { SipRequest, SipResponse } from '@sipkit/parser';
-import type { Received, Route, Target } from '@sipkit/transport';
+import type { PeerAddress, Received, Route, Target, Transport } from '@sipkit/transport';
 import type { Clock } from '../clock.js';
 import type { TransactionError } from '../errors.js';
 import type { TimerValues } from '../timers.js';
@@ -13,6 +13,8 @@ import type { TimerEntry } from './heap.js';
  */
 export interface Host {
   readonly clock: Clock;
+  /** The clock's time in whole milliseconds. */
+  now(): number;
   /** Timer values for a reliable or an unreliable transport. */
   timers(reliable: boolean): TimerValues;
   /** Re-files an entry whose `due` changed. */
@@ -21,8 +23,8 @@ export interface Host {
   routeRequest(request: SipRequest, target: Target): Route;
   /** Picks transport and bytes for a response. */
   routeResponse(response: SipResponse, to: Received): Route;
-  /** Sends bytes on a route; failures come back through `owner.onSendError`. */
-  send(route: Route, bytes: Uint8Array, flow: string | undefined, owner: SendOwner): void;
+  /** Sends bytes; failures come back through `owner.onSendError`. */
+  send(transport: Transport, bytes: Uint8Array, to: PeerAddress, flow: string | undefined, owner: SendOwner): void;
   /** Removes a finished transaction from its table and the timer queue, and tells its TU. */
   terminated(tx: ClientTransaction | ServerTransaction): void;
   /**
