@@ -212,7 +212,12 @@ export class TransactionLayer {
   readonly #client = new Map<string, ClientTransaction>();
   readonly #cancels = new Map<string, ClientTransaction>();
   readonly #server = new Map<string, ServerTransaction>();
-  readonly #completed = new CompletedStore((key) => this.#forgetMerged(key));
+  readonly #completed = new CompletedStore(
+    (key) => this.#forgetMerged(key),
+    () => {
+      if (!this.#closed) this.counters.transportErrors++;
+    },
+  );
   /** §8.2.2.2 index: From tag, Call-ID, CSeq → key of the transaction that has them */
   readonly #merged: Map<string, string> | undefined;
   /** transaction key → its merged-request key, to clean up */

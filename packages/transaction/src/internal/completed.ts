@@ -49,15 +49,20 @@ export class CompletedStore implements TimerEntry {
   readonly #transports: Transport[] = [];
   readonly #interned = new Map<string, string>();
   readonly #onExpire: ((key: string) => void) | undefined;
+  readonly #onSendError: ((error: unknown) => void) | undefined;
 
-  /** @param onExpire - told of each key as Timer J ends it */
-  constructor(onExpire?: (key: string) => void) {
+  /**
+   * @param onExpire - told of each key as Timer J (or a failed send) ends it
+   * @param onSendError - told when a response cannot be sent again
+   */
+  constructor(onExpire?: (key: string) => void, onSendError?: (error: unknown) => void) {
     this.#onExpire = onExpire;
+    this.#onSendError = onSendError;
   }
 
-  /** Number of transactions held. */
+  /** Number of transactions held (the index: a slot whose send failed is no longer held). */
   get size(): number {
-    return this.#count;
+    return this.#index.size;
   }
 
   /** Bytes of slab memory held for responses. */
@@ -99,8 +104,22 @@ export class CompletedStore implements TimerEntry {
     const off = this.#off[i] as number;
     const bytes = c.subarray(off, off + (this.#len[i] as number));
     const t = this.#transports[this.#transport[i] as number] as Transport;
-    t.send(bytes, { address: this.#addr[i] as string, port: this.#port[i] as number }).catch(() => undefined);
+    t.send(bytes, { address: this.#addr[i] as string, port: this.#port[i] as number }).catch((e) =>
+      this.#sendFailed(key, i, e),
+    );
     return true;
+  }
+
+  /**
+   * RFC 3261 §17.2.2, Figure 8: a transport error in Completed ends the transaction. The entry
+   * leaves the index now; its ring slot is passed over when its time comes.
+   */
+  #sendFailed(key: string, i: number, error: unknown): void {
+    if (this.#index.get(key) !== i) return;
+    this.#index.delete(key);
+    this.#keys[i] = undefined;
+    this.#onExpire?.(key);
+    this.#onSendError?.(error);
   }
 
   /** Timer J: drops everything whose time has come. */
@@ -109,13 +128,16 @@ export class CompletedStore implements TimerEntry {
     while (this.#count > 0) {
       const i = this.#head;
       if ((this.#expires[i] as number) > now) break;
-      const key = this.#keys[i] as string;
-      if (this.#index.get(key) === i) this.#index.delete(key);
+      const key = this.#keys[i];
       this.#keys[i] = undefined;
       this.#addr[i] = undefined;
       this.#head = (i + 1) & mask;
       this.#count--;
-      this.#onExpire?.(key);
+      // A slot whose send failed has already left the index.
+      if (key !== undefined && this.#index.get(key) === i) {
+        this.#index.delete(key);
+        this.#onExpire?.(key);
+      }
     }
     // Free the slabs no live entry points into any more.
     const oldest = this.#count > 0 ? (this.#chunk[this.#head] as number) : this.#firstChunk + this.#chunks.length - 1;
@@ -178,7 +200,7 @@ export class CompletedStore implements TimerEntry {
     const len = new Uint32Array(next);
     for (let k = 0; k < this.#count; k++) {
       const i = (this.#head + k) & (cap - 1);
-      const key = this.#keys[i] as string;
+      const key = this.#keys[i];
       keys[k] = key;
       addr[k] = this.#addr[i];
       expires[k] = this.#expires[i] as number;
@@ -187,7 +209,7 @@ export class CompletedStore implements TimerEntry {
       chunk[k] = this.#chunk[i] as number;
       off[k] = this.#off[i] as number;
       len[k] = this.#len[i] as number;
-      this.#index.set(key, k);
+      if (key !== undefined) this.#index.set(key, k);
     }
     this.#keys = keys;
     this.#addr = addr;
