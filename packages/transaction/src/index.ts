@@ -26,6 +26,7 @@
 
 export { type Clock, systemClock } from './clock.js';
 export { TransactionError, type TransactionErrorCode } from './errors.js';
+export type { FailoverOptions, FailoverRequest } from './failover.js';
 export {
   type TransactionCounters,
   TransactionLayer,

@@ -17,6 +17,7 @@ import {
 } from '@sipkit/transport';
 import { type Clock, systemClock } from './clock.js';
 import type { TransactionError } from './errors.js';
+import { type FailoverOptions, type FailoverRequest, requestWithFailover } from './failover.js';
 import { CompletedStore } from './internal/completed.js';
 import { type TimerEntry, TimerHeap } from './internal/heap.js';
 import type { SendOwner } from './internal/host.js';
@@ -321,6 +322,30 @@ export class TransactionLayer {
     this.counters.clientStarted++;
     tx._start(this.now());
     return tx;
+  }
+
+  /**
+   * Sends a request to resolved targets in order (RFC 3263 §4.3): a new client transaction with a
+   * fresh branch per target, moving on when one times out, fails to send or answers 503 (whose
+   * Retry-After, or the blocklist's hold time, keeps it skipped). The handler sees provisional
+   * responses of every attempt, and the final response of the first attempt that gets one other
+   * than 503; `onFailure` only once every target has failed (a last 503 is given as a response).
+   *
+   * @param request - the request, its top Via carrying a magic-cookie branch
+   * @param targets - from `resolveTargets`, in order
+   * @param handler - told of responses, failure and termination of each attempt
+   * @param options - a shared blocklist, and the context for every attempt
+   * @returns the current attempt and the targets tried so far
+   * @throws `TransportError` `NO_TARGET` when there is no target (with every target blocked, all are
+   * tried: better a retry than no try)
+   */
+  requestWithFailover(
+    request: SipRequest,
+    targets: readonly Target[],
+    handler: ClientTransactionHandler,
+    options?: FailoverOptions,
+  ): FailoverRequest {
+    return requestWithFailover(this, request, targets, handler, options);
   }
 
   /**

@@ -341,10 +341,11 @@ export class TargetBlocklist {
   /**
    * Marks a target as failed.
    *
-   * @param target - the target that did not answer or refused the connection
+   * @param target - the target that did not answer, refused the connection or answered 503
+   * @param holdMs - how long to skip it, when the failure says (a 503's Retry-After)
    */
-  fail(target: Target): void {
-    this.#until.set(this.#key(target), this.#now() + this.#holdMs);
+  fail(target: Target, holdMs: number = this.#holdMs): void {
+    this.#until.set(this.#key(target), this.#now() + holdMs);
   }
 
   /**
