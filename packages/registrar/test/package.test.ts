@@ -14,7 +14,7 @@ describe('@sipkit/registrar package', () => {
       .replace(/^import \{([^}]*)\} from '@sipkit\/parser';$/m, 'const {$1} = parser;')
       .replace(/^import \{([^}]*)\} from '@sipkit\/registrar';$/m, 'const {$1} = pkg;');
     const log = vi.fn();
-    await new Function('parser', 'registrar', 'console', `return (async () => {${body}})();`)(parser, registrar, {
+    await new Function('parser', 'pkg', 'console', `return (async () => {${body}})();`)(parser, pkg, {
       log,
     });
     expect(log.mock.calls).toEqual([[200, ['<sip:bob@192.0.2.4>;expires=7200']], ['sip:bob@192.0.2.4']]);
