@@ -16,19 +16,19 @@ export interface Binding {
   /** When the binding expires (ms). */
   readonly expires: number;
   /** The `q` preference, 0–1, when given. */
-  readonly q?: number;
+  readonly q?: number | undefined;
   /** Call-ID of the REGISTER that last wrote it (§10.3 step 7). */
   readonly callId: string;
   /** CSeq number of that REGISTER. */
   readonly cseq: number;
   /** Path header values to reach the contact through (RFC 3327), in order. */
-  readonly path?: readonly string[];
+  readonly path?: readonly string[] | undefined;
   /** `+sip.instance` of the UA (RFC 5626 §4.1, RFC 5627), without its angle brackets. */
-  readonly instance?: string;
+  readonly instance?: string | undefined;
   /** `reg-id` (RFC 5626). */
-  readonly regId?: number;
+  readonly regId?: number | undefined;
   /** Where the REGISTER came from (a flow, for RFC 5626 outbound), as the registrar chose to record it. */
-  readonly source?: string;
+  readonly source?: string | undefined;
   /** When it was last written (ms). */
   readonly updated: number;
 }

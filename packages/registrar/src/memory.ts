@@ -57,7 +57,8 @@ export function applyChanges(
  * @public
  */
 export class MemoryLocationService implements LocationService {
-  readonly #aors = new Map<string, Binding[]>();
+  /** AOR → its binding, or its bindings when more than one (most AORs have one: no array) */
+  readonly #aors = new Map<string, Binding | Binding[]>();
   /** expiry second → AORs with a binding expiring then (an AOR may appear more than once) */
   readonly #buckets = new Map<number, string[]>();
   #swept = 0;
@@ -87,8 +88,7 @@ export class MemoryLocationService implements LocationService {
    * @param maxBindings - most bindings the AOR may hold after the update
    */
   updateNow(aor: string, changes: readonly BindingChange[], now: number, maxBindings: number): UpdateResult {
-    const current = this.#aors.get(aor) ?? [];
-    const r = applyChanges(current, changes, now, maxBindings);
+    const r = applyChanges(this.#get(aor), changes, now, maxBindings);
     if (!r.ok) return { ok: false, reason: r.reason, bindings: sortBindings(r.bindings) };
     this.#store(aor, r.bindings);
     for (const { binding, remove } of changes) if (!remove) this.#file(aor, binding.expires, now);
@@ -97,7 +97,7 @@ export class MemoryLocationService implements LocationService {
 
   /** @inheritDoc */
   async removeAll(aor: string, callId: string, cseq: number, now: number): Promise<UpdateResult> {
-    const live = (this.#aors.get(aor) ?? []).filter((b) => b.expires > now);
+    const live = this.#get(aor).filter((b) => b.expires > now);
     // §10.3 step 6: `*` removes everything, unless it is older than a binding of the same call.
     if (live.some((b) => b.callId === callId && b.cseq >= cseq)) {
       return { ok: false, reason: 'out-of-order', bindings: sortBindings(live) };
@@ -118,9 +118,7 @@ export class MemoryLocationService implements LocationService {
    * @param now - current time (ms)
    */
   lookupNow(aor: string, now: number): readonly Binding[] {
-    const all = this.#aors.get(aor);
-    if (all === undefined) return [];
-    return sortBindings(all.filter((b) => b.expires > now));
+    return sortBindings(this.#get(aor).filter((b) => b.expires > now));
   }
 
   /** @inheritDoc */
@@ -141,8 +139,8 @@ export class MemoryLocationService implements LocationService {
       if (aors === undefined) continue;
       this.#buckets.delete(s);
       for (const aor of aors) {
-        const all = this.#aors.get(aor);
-        if (all === undefined) continue;
+        const all = this.#get(aor);
+        if (all.length === 0) continue;
         const live = all.filter((b) => b.expires > now);
         removed += all.length - live.length;
         this.#store(aor, live);
@@ -158,9 +156,15 @@ export class MemoryLocationService implements LocationService {
     this.#buckets.clear();
   }
 
+  #get(aor: string): Binding[] {
+    const v = this.#aors.get(aor);
+    if (v === undefined) return [];
+    return Array.isArray(v) ? v : [v];
+  }
+
   #store(aor: string, bindings: Binding[]): void {
     if (bindings.length === 0) this.#aors.delete(aor);
-    else this.#aors.set(aor, bindings);
+    else this.#aors.set(aor, bindings.length === 1 ? (bindings[0] as Binding) : bindings);
   }
 
   #file(aor: string, expires: number, now: number): void {

@@ -127,7 +127,8 @@ const MAX_DELTA = 0xffffffff;
 export function canonicalAor(uri: SipUri): string {
   const user = uri.user === undefined ? '' : `${escapeUser(uri.user)}@`;
   const port = uri.port === undefined ? '' : `:${uri.port}`;
-  return `${uri.scheme}:${user}${uri.host.toLowerCase()}${port}`;
+  // Flat and on its own: a location store keeps it as a key for as long as the AOR has bindings.
+  return detach(`${uri.scheme}:${user}${uri.host.toLowerCase()}${port}`);
 }
 
 /** Re-escapes what may not stand in a userinfo, so the canonical AOR is a valid URI again. */
@@ -272,7 +273,8 @@ export class Registrar {
       const allowed = this.#o.authorize?.(username, toUri, request) ?? toUri.user === username;
       if (!allowed) throw new Refusal(403, 'Forbidden (not your address-of-record)');
     }
-    const callId = request.callId;
+    const rawCallId = request.callId;
+    const callId = rawCallId === undefined ? undefined : detach(rawCallId);
     const cseq = request.cseq;
     if (callId === undefined || cseq === undefined) throw new Refusal(400, 'Bad Request (Call-ID and CSeq required)');
     const now = this.#now();
@@ -311,7 +313,7 @@ export class Registrar {
     now: number,
     source: string | undefined,
   ): BindingChange[] {
-    const path = request.getValues('Path');
+    const path = request.getValues('Path').map(detach);
     const vias = request.vias.length;
     const changes: BindingChange[] = [];
     for (const c of contacts) {
@@ -345,17 +347,22 @@ export class Registrar {
           throw new Refusal(439, 'First Hop Lacks Outbound Support');
         }
       }
+      const contact = detach(c.uriText);
+      const key = bindingKey(uri, instance, regId);
+      // One shape for every binding (absent fields undefined): V8 then lays them all out alike,
+      // in the object itself, which a million bindings notice.
       const binding: Binding = {
-        key: bindingKey(uri, instance, regId),
-        contact: c.uriText,
+        // Kept for the life of the binding: copies, not substrings that would pin the message.
+        key: key === contact ? contact : detach(key),
+        contact,
         expires: now + seconds * 1000,
-        ...(q === undefined ? {} : { q }),
+        q,
         callId,
         cseq,
-        ...(path.length > 0 ? { path } : {}),
-        ...(instance === undefined ? {} : { instance }),
-        ...(regId === undefined ? {} : { regId }),
-        ...(source === undefined ? {} : { source }),
+        path: path.length > 0 ? path : undefined,
+        instance: instance === undefined ? undefined : detach(instance),
+        regId,
+        source: source === undefined ? undefined : detach(source),
         updated: now,
       };
       changes.push({ binding, remove: seconds === 0 });
@@ -392,6 +399,15 @@ export class Registrar {
     headers.push(['Date', formatDate(new Date())]);
     return createResponse(request, 200, { headers });
   }
+}
+
+/**
+ * A flat string that shares nothing with the message it was read from. V8 keeps a substring as a
+ * view of its parent, so a Call-ID kept for an hour would keep the whole REGISTER's text alive;
+ * a JSON round trip is the cheapest way to a plain copy (no view, no concatenation node).
+ */
+function detach(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
 }
 
 /** `+sip.instance` is a quoted `"<urn:…>"`; the binding keeps the URN. */
