@@ -1,0 +1,776 @@
+import { DigestClient, type DigestCredentials } from '@sipkit/digest';
+import {
+  createRequest,
+  createResponse,
+  parseUri,
+  randomToken,
+  type SipRequest,
+  type SipResponse,
+} from '@sipkit/parser';
+import {
+  type ClientTransaction,
+  type Clock,
+  type InviteServerTransaction,
+  type ServerTransaction,
+  systemClock,
+  TransactionError,
+  TransactionLayer,
+} from '@sipkit/transaction';
+import { type Resolver, resolveTargets, type Target, type Transport } from '@sipkit/transport';
+import { Dialog, dialogKey } from './dialog.js';
+import { Emitter } from './emitter.js';
+
+/**
+ * Options for {@link UserAgent}.
+ *
+ * @public
+ */
+export interface UserAgentOptions {
+  /** The transports to listen and send on (the first one's address goes into Via and Contact). */
+  readonly transports: readonly Transport[];
+  /** Our address-of-record, such as `sip:alice@example.com` (the From of our requests). */
+  readonly aor: string;
+  /** Display name for From. */
+  readonly displayName?: string;
+  /**
+   * Our Contact URI.
+   * @defaultValue `sip:<user>@<first transport address>:<port>`
+   */
+  readonly contact?: string;
+  /** Credentials for digest challenges (one set, or per realm). */
+  readonly credentials?: DigestCredentials | ((realm: string) => DigestCredentials | undefined);
+  /** A route set for requests outside dialogs (an outbound proxy), as Route values. */
+  readonly outboundRoute?: readonly string[];
+  /**
+   * DNS for RFC 3263; numeric hosts need none.
+   * @defaultValue a resolver that finds nothing (numeric hosts only)
+   */
+  readonly resolver?: Resolver;
+  /** Time; the testkit's VirtualClock in tests. */
+  readonly clock?: Clock;
+  /** T1, T2, T4 for the transaction layer. */
+  readonly timers?: { t1?: number; t2?: number; t4?: number };
+  /**
+   * Methods we accept (Allow, and 405 for the rest, §8.2.1).
+   * @defaultValue ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'MESSAGE']
+   */
+  readonly allow?: readonly string[];
+}
+
+/**
+ * Events of an {@link OutgoingCall} or {@link IncomingCall}.
+ *
+ * @public
+ */
+export interface CallEvents extends Record<string, unknown[]> {
+  /** A provisional response (UAC). */
+  progress: [response: SipResponse];
+  /** The call is established: the 2xx (UAC), or the ACK (UAS). */
+  established: [message: SipResponse | SipRequest];
+  /** The INVITE failed: a final non-2xx response, or a timeout / transport failure. */
+  failed: [reason: SipResponse | TransactionError];
+  /** The call ended: `bye` (either side), `cancel`, `no-ack` (§13.3.1.4). */
+  ended: [reason: 'bye' | 'cancel' | 'no-ack' | 'failed'];
+}
+
+/** Shared by both directions. */
+abstract class CallBase extends Emitter<CallEvents> {
+  /** The dialog, once there is one (early or confirmed). */
+  dialog: Dialog | undefined = undefined;
+  /** Where the call is. */
+  state: 'calling' | 'early' | 'established' | 'terminated' = 'calling';
+  /** The body of the last offer or answer from the peer (SDP bytes), if any. */
+  remoteBody: Uint8Array | undefined = undefined;
+  /** @internal */
+  readonly _ua: UserAgent;
+
+  /** @internal */
+  constructor(ua: UserAgent) {
+    super();
+    this._ua = ua;
+    this.onError = (e) => ua._reportError(e);
+  }
+
+  /**
+   * Ends an established call with BYE (§15.1.1); resolves with the BYE's final response.
+   * @throws Error when there is no confirmed dialog
+   */
+  async bye(): Promise<SipResponse> {
+    const d = this.dialog;
+    if (d === undefined || d.state !== 'confirmed' || this.state !== 'established') {
+      throw new Error(`no established call to end (state ${this.state})`);
+    }
+    this._end('bye');
+    return this._ua._inDialog(d, 'BYE');
+  }
+
+  /** @internal */
+  _end(reason: CallEvents['ended'][0]): void {
+    if (this.state === 'terminated') return;
+    this.state = 'terminated';
+    if (this.dialog !== undefined) {
+      this.dialog.state = 'terminated';
+      this._ua._forget(this.dialog);
+    }
+    this.emit('ended', reason);
+  }
+}
+
+/**
+ * A call we placed with {@link UserAgent.invite}.
+ *
+ * @public
+ */
+export class OutgoingCall extends CallBase {
+  /** The INVITE as sent (the latest, after a digest retry). */
+  invite: SipRequest;
+  /** @internal the INVITE client transaction */
+  _tx: ClientTransaction | undefined = undefined;
+  /** @internal */
+  _target: Target | undefined = undefined;
+  /** @internal a CANCEL waits for a provisional response (§9.1) */
+  _cancelWanted = false;
+  /** @internal the INVITE was retried with credentials once */
+  _authTried = false;
+
+  /** @internal */
+  constructor(ua: UserAgent, invite: SipRequest) {
+    super(ua);
+    this.invite = invite;
+  }
+
+  /**
+   * Cancels the call while it is ringing (§9.1). Before any provisional response the CANCEL
+   * waits for one, as §9.1 requires; after a final response it does nothing.
+   */
+  cancel(): void {
+    if (this.state !== 'calling' && this.state !== 'early') return;
+    this._cancelWanted = true;
+    if (this.state === 'early') this._ua._sendCancel(this);
+  }
+}
+
+/**
+ * A call we received: answer it with {@link IncomingCall.ring}, {@link IncomingCall.accept} or
+ * {@link IncomingCall.reject}.
+ *
+ * @public
+ */
+export class IncomingCall extends CallBase {
+  /** The INVITE. */
+  readonly invite: SipRequest;
+  /** @internal */
+  readonly _tx: InviteServerTransaction;
+  /** @internal our To tag */
+  readonly _tag = randomToken(6);
+  /** @internal the 2xx being retransmitted until the ACK (§13.3.1.4) */
+  _ok: SipResponse | undefined = undefined;
+  /** @internal */
+  _retransmit: unknown = undefined;
+
+  /** @internal */
+  constructor(ua: UserAgent, invite: SipRequest, tx: InviteServerTransaction) {
+    super(ua);
+    this.invite = invite;
+    this._tx = tx;
+    this.remoteBody = invite.body.length > 0 ? invite.body : undefined;
+  }
+
+  /** Sends 180 Ringing (an early dialog, §12.1.1). */
+  ring(): void {
+    if (this.state !== 'calling' && this.state !== 'early') return;
+    const res = this._ua._response(this.invite, 180, this._tag);
+    if (this.dialog === undefined) {
+      this.dialog = Dialog.fromUas(this.invite, this._tag, 'early');
+      this._ua._remember(this.dialog, this);
+    }
+    this.state = 'early';
+    this._tx.respond(res);
+  }
+
+  /**
+   * Answers 200 with `body` (an SDP answer, say) and retransmits it until the ACK comes, for
+   * 64×T1; without an ACK by then the call is ended with BYE (§13.3.1.4).
+   *
+   * @param options - body and its content type
+   */
+  accept(options: { body?: Uint8Array | string; contentType?: string } = {}): void {
+    if (this.state !== 'calling' && this.state !== 'early') return;
+    const headers: [string, string][] = [];
+    if (options.body !== undefined) headers.push(['Content-Type', options.contentType ?? 'application/sdp']);
+    const res = this._ua._response(this.invite, 200, this._tag, headers, options.body);
+    if (this.dialog === undefined) {
+      this.dialog = Dialog.fromUas(this.invite, this._tag, 'confirmed');
+      this._ua._remember(this.dialog, this);
+    } else this.dialog.state = 'confirmed';
+    this.state = 'established';
+    this._ok = res;
+    this._tx.respond(res);
+    this._ua._retransmitOk(this);
+  }
+
+  /**
+   * Refuses the call with a final response (486 Busy Here by default).
+   *
+   * @param status - 300–699
+   * @param reason - reason phrase
+   */
+  reject(status = 486, reason?: string): void {
+    if (this.state !== 'calling' && this.state !== 'early') return;
+    this._tx.respond(this._ua._response(this.invite, status, this._tag, [], undefined, reason));
+    this._end('failed');
+  }
+}
+
+/**
+ * Events of a {@link UserAgent}.
+ *
+ * @public
+ */
+export interface UserAgentEvents extends Record<string, unknown[]> {
+  /** A new INVITE outside any dialog. */
+  invite: [call: IncomingCall];
+  /** A MESSAGE (RFC 3428); the UA has answered 200. */
+  message: [request: SipRequest];
+  /** A request the UA does not handle itself (an allowed method); answer through `tx`. */
+  request: [request: SipRequest, tx: ServerTransaction];
+}
+
+const ALLOW = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'MESSAGE'];
+const noDns: Resolver = { naptr: async () => [], srv: async () => [], a: async () => [], aaaa: async () => [] };
+
+/**
+ * A user agent core (RFC 3261 §8, §12–15) over a transaction layer: calls in and out with their
+ * dialogs, ACK for every 2xx, 2xx retransmission until the ACK, CANCEL, BYE, OPTIONS answered
+ * from its capabilities, MESSAGE, requests outside dialogs with one digest retry on 401/407, and
+ * the UAS checks of §8.2 (405 with Allow, 416, 420, 481, 500 for an out-of-order CSeq).
+ *
+ * @public
+ */
+export class UserAgent extends Emitter<UserAgentEvents> {
+  /** The transaction layer underneath. */
+  readonly layer: TransactionLayer;
+  /** Our Contact URI. */
+  readonly contact: string;
+  readonly #o: UserAgentOptions;
+  readonly #clock: Clock;
+  readonly #digest: DigestClient | undefined;
+  readonly #dialogs = new Map<string, { dialog: Dialog; call: CallBase | undefined }>();
+  readonly #allow: readonly string[];
+  #callCount = 0;
+
+  /** @param options - transports, identity, credentials, clock */
+  constructor(options: UserAgentOptions) {
+    super();
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#allow = options.allow ?? ALLOW;
+    if (options.credentials !== undefined) this.#digest = new DigestClient(options.credentials);
+    const first = options.transports[0];
+    if (first === undefined) throw new RangeError('transports must hold at least one transport');
+    const aor = parseUri(options.aor);
+    if (aor.kind !== 'sip') throw new RangeError(`aor must be a sip: or sips: URI, got ${options.aor}`);
+    const host = first.local.address.includes(':') ? `[${first.local.address}]` : first.local.address;
+    this.contact = options.contact ?? `sip:${aor.user ?? 'ua'}@${host}:${first.local.port}`;
+    this.layer = new TransactionLayer({
+      transports: options.transports,
+      clock: this.#clock,
+      detectMergedRequests: true,
+      ...(options.timers === undefined ? {} : { timers: options.timers }),
+      tu: {
+        onRequest: (req, tx) => this.#onRequest(req, tx),
+        onAck: (ack) => this.#onAck(ack),
+        onStrayResponse: (res) => this.#onStrayResponse(res),
+      },
+      onError: (e) => this._reportError(e),
+    });
+  }
+
+  /** @internal */
+  _reportError(e: unknown): void {
+    this.onError(e);
+  }
+
+  // ---------------------------------------------------------------- requests outside dialogs
+
+  /**
+   * Places a call: sends INVITE to `uri` (through the outbound route, if any).
+   *
+   * @param uri - whom to call
+   * @param options - body (an SDP offer), content type, extra headers
+   */
+  invite(
+    uri: string,
+    options: { body?: Uint8Array | string; contentType?: string; headers?: readonly [string, string][] } = {},
+  ): OutgoingCall {
+    const headers: [string, string][] = [...(options.headers ?? [])];
+    if (options.body !== undefined) headers.push(['Content-Type', options.contentType ?? 'application/sdp']);
+    const invite = this.#newRequest('INVITE', uri, headers, options.body);
+    const call = new OutgoingCall(this, invite);
+    void this.#sendInvite(call);
+    return call;
+  }
+
+  /**
+   * Sends a request outside any dialog (OPTIONS, MESSAGE, REGISTER …) and resolves with its final
+   * response; a 401 or 407 is answered once with credentials (RFC 7616 via `@sipkit/digest`).
+   * Rejects with the `TransactionError` of a timeout or transport failure.
+   *
+   * @param method - the method
+   * @param uri - the Request-URI
+   * @param options - extra headers and body
+   */
+  async request(
+    method: string,
+    uri: string,
+    options: { headers?: readonly [string, string][]; body?: Uint8Array | string; to?: string } = {},
+  ): Promise<SipResponse> {
+    let req = this.#newRequest(method, uri, [...(options.headers ?? [])], options.body, options.to);
+    let res = await this.#send(req);
+    if ((res.status === 401 || res.status === 407) && this.#digest !== undefined) {
+      const retry = this.#retryWithCredentials(req, res);
+      if (retry !== undefined) {
+        req = retry;
+        res = await this.#send(req);
+      }
+    }
+    return res;
+  }
+
+  /**
+   * Registers our Contact with a registrar (§10.2) and resolves with the final response.
+   *
+   * @param registrar - the registrar's URI, such as `sip:example.com`
+   * @param expires - seconds; 0 unregisters
+   */
+  register(registrar: string, expires = 3600): Promise<SipResponse> {
+    return this.request('REGISTER', registrar, {
+      to: this.#o.aor,
+      headers: [
+        ['Contact', `<${this.contact}>`],
+        ['Expires', String(expires)],
+      ],
+    });
+  }
+
+  /** Stops the transaction layer and closes the transports. */
+  async close(): Promise<void> {
+    for (const { call } of this.#dialogs.values()) {
+      if (call instanceof IncomingCall && call._retransmit !== undefined) this.#clock.clearTimeout(call._retransmit);
+    }
+    await this.layer.close();
+  }
+
+  #callId(): string {
+    return `${randomToken(10)}${++this.#callCount}`;
+  }
+
+  #newRequest(
+    method: string,
+    uri: string,
+    headers: [string, string][],
+    body?: Uint8Array | string,
+    to?: string,
+  ): SipRequest {
+    const from = this.#o.displayName === undefined ? `<${this.#o.aor}>` : `"${this.#o.displayName}" <${this.#o.aor}>`;
+    const all: [string, string][] = [
+      ['Via', this.#via()],
+      ...(this.#o.outboundRoute ?? []).map((r): [string, string] => ['Route', r]),
+      ['Max-Forwards', '70'],
+      ['From', `${from};tag=${randomToken(6)}`],
+      ['To', `<${to ?? uri}>`],
+      ['Call-ID', this.#callId()],
+      ['CSeq', `1 ${method}`],
+      ['Contact', `<${this.contact}>`],
+      ['Allow', this.#allow.join(', ')],
+      ...headers,
+    ];
+    return createRequest({ method, uri, headers: all, ...(body === undefined ? {} : { body }) });
+  }
+
+  #via(): string {
+    const t = this.#o.transports[0] as Transport;
+    const host = t.local.address.includes(':') ? `[${t.local.address}]` : t.local.address;
+    return `SIP/2.0/${t.protocol.toUpperCase()} ${host}:${t.local.port};branch=${this.layer.newBranch()};rport`;
+  }
+
+  /** RFC 3263 targets of a request: its first Route when there is one, else its Request-URI. */
+  async #targets(req: SipRequest): Promise<Target[]> {
+    const route = req.getValues('Route')[0];
+    const uriText = route === undefined ? req.uri : route.replace(/^[^<]*<|>.*$/g, '');
+    const uri = parseUri(uriText);
+    if (uri.kind !== 'sip') return [];
+    return resolveTargets(uri, this.#o.resolver ?? noDns, {
+      transports: [...new Set(this.#o.transports.map((t) => t.protocol))],
+    });
+  }
+
+  /** A non-INVITE request outside a dialog: resolves with its final response. */
+  async #send(req: SipRequest): Promise<SipResponse> {
+    const targets = await this.#targets(req);
+    return new Promise((resolve, reject) => {
+      this.layer.requestWithFailover(req, targets, {
+        onResponse: (res) => {
+          if (res.status >= 200) resolve(res);
+        },
+        onFailure: (_tx, error) => reject(error),
+      });
+    });
+  }
+
+  /** §22.2: the same request again with credentials, a new CSeq and a new branch. */
+  #retryWithCredentials(req: SipRequest, res: SipResponse): SipRequest | undefined {
+    if (this.#digest === undefined) return undefined;
+    const seq = (req.cseq?.seq ?? 1) + 1;
+    const headers: [string, string][] = [];
+    for (const f of req.fields()) {
+      if (/^(via|cseq|authorization|proxy-authorization|content-length)$/i.test(f.name)) continue;
+      headers.push([f.name, f.value]);
+    }
+    const retry = createRequest({
+      method: req.method,
+      uri: req.uri,
+      headers: [['Via', this.#via()], ...headers, ['CSeq', `${seq} ${req.method}`]],
+      ...(req.body.length > 0 ? { body: req.body } : {}),
+    });
+    const auth = this.#digest.authorize(res, { method: retry.method, uri: retry.uri, body: retry.body });
+    if (auth.length === 0) return undefined;
+    for (const [name, value] of auth) retry.append(name, value);
+    return retry;
+  }
+
+  // ---------------------------------------------------------------- calls we place
+
+  async #sendInvite(call: OutgoingCall): Promise<void> {
+    let targets: Target[];
+    try {
+      targets = await this.#targets(call.invite);
+    } catch (e) {
+      this._reportError(e);
+      targets = [];
+    }
+    if (targets.length === 0) {
+      call.state = 'terminated';
+      call.emit('failed', new TransactionError('TRANSPORT', `no target for ${call.invite.uri}`));
+      call.emit('ended', 'failed');
+      return;
+    }
+    call._target = targets[0];
+    const req = this.layer.requestWithFailover(call.invite, targets, {
+      onResponse: (res, tx) => this.#onInviteResponse(call, res, tx),
+      onFailure: (_tx, error) => {
+        if (call.state === 'terminated') return;
+        call.emit('failed', error);
+        call._end('failed');
+      },
+    });
+    call._tx = req.transaction;
+  }
+
+  #onInviteResponse(call: OutgoingCall, res: SipResponse, tx: ClientTransaction): void {
+    call._tx = tx;
+    call._target = tx.target;
+    const toTag = res.to?.tag;
+    if (res.status < 200) {
+      if (call.state === 'calling' || call.state === 'early') {
+        if (toTag !== undefined && call.dialog === undefined) {
+          // §12.1.2: a provisional response with a To tag creates an early dialog.
+          call.dialog = Dialog.fromUac(call.invite, res);
+          this._remember(call.dialog, call);
+        }
+        if (res.status > 100 || call.state === 'calling') call.state = call.state === 'calling' ? 'early' : call.state;
+        call.emit('progress', res);
+        // §9.1: a CANCEL asked for before any provisional response goes now.
+        if (call._cancelWanted) this._sendCancel(call);
+      }
+      return;
+    }
+    if (res.status < 300) {
+      // §13.2.2.4: every 2xx is ACKed by the UAC core, retransmissions included.
+      let dialog =
+        toTag === undefined
+          ? undefined
+          : this.#dialogs.get(dialogKey(res.callId ?? '', call.invite.from?.tag ?? '', toTag))?.dialog;
+      if (dialog === undefined) {
+        dialog = Dialog.fromUac(call.invite, res);
+        if (call.dialog !== undefined && call.state === 'established') {
+          // A 2xx from a second fork after the call was answered: ACK it and hang it up (§13.2.2.4).
+          this.#sendAck(dialog, call.invite);
+          void this._inDialog(dialog, 'BYE').catch(() => undefined);
+          return;
+        }
+        call.dialog = dialog;
+        this._remember(dialog, call);
+      } else {
+        dialog.state = 'confirmed';
+        dialog.refreshTarget(res);
+      }
+      this.#sendAck(dialog, call.invite);
+      if (call.state !== 'established') {
+        call.state = 'established';
+        call.remoteBody = res.body.length > 0 ? res.body : undefined;
+        call.emit('established', res);
+      }
+      return;
+    }
+    if ((res.status === 401 || res.status === 407) && !call._authTried && this.#digest !== undefined) {
+      const retry = this.#retryWithCredentials(call.invite, res);
+      if (retry !== undefined) {
+        call._authTried = true;
+        call.invite = retry;
+        void this.#sendInvite(call);
+        return;
+      }
+    }
+    if (call.state === 'terminated') return;
+    call.emit('failed', res);
+    call._end(res.status === 487 ? 'cancel' : 'failed');
+  }
+
+  #sendAck(dialog: Dialog, invite: SipRequest): void {
+    const ack = dialog.createRequest('ACK', { cseq: invite.cseq?.seq ?? 1 });
+    ack.prepend('Via', this.#via());
+    void this.#targets(ack)
+      .then((targets) => {
+        const t = targets[0];
+        if (t !== undefined) return this.layer.transport.sendRequest(ack, t);
+        return undefined;
+      })
+      .catch((e) => this._reportError(e));
+  }
+
+  /** @internal §9.1: CANCEL has the INVITE's Request-URI, Call-ID, To, From, CSeq number, top Via and Route. */
+  _sendCancel(call: OutgoingCall): void {
+    const tx = call._tx;
+    const target = call._target;
+    if (tx === undefined || target === undefined) return;
+    call._cancelWanted = false;
+    const inv = tx.request;
+    const headers: [string, string][] = [['Via', inv.topVia?.toString() ?? '']];
+    for (const r of inv.getAll('Route')) headers.push(['Route', r]);
+    headers.push(['Max-Forwards', '70']);
+    for (const name of ['From', 'To', 'Call-ID'] as const) headers.push([name, inv.get(name) ?? '']);
+    headers.push(['CSeq', `${inv.cseq?.seq ?? 1} CANCEL`]);
+    const cancel = createRequest({ method: 'CANCEL', uri: inv.uri, headers });
+    this.layer.request(cancel, target, { onResponse: () => {}, onFailure: () => {} });
+  }
+
+  /** @internal sends a request in a dialog and resolves with its final response */
+  async _inDialog(
+    dialog: Dialog,
+    method: string,
+    options: { body?: Uint8Array | string; headers?: readonly [string, string][] } = {},
+  ): Promise<SipResponse> {
+    const req = dialog.createRequest(method, options);
+    req.prepend('Via', this.#via());
+    return this.#send(req);
+  }
+
+  // ---------------------------------------------------------------- calls we receive
+
+  /** @internal */
+  _response(
+    request: SipRequest,
+    status: number,
+    tag: string,
+    headers: [string, string][] = [],
+    body?: Uint8Array | string,
+    reason?: string,
+  ): SipResponse {
+    const extra: [string, string][] = [...headers];
+    if (status < 300 && request.method === 'INVITE') extra.unshift(['Contact', `<${this.contact}>`]);
+    // §12.1.1: the UAS copies Record-Route into responses that create a dialog.
+    if (request.method === 'INVITE' && status > 100 && status < 300) {
+      for (const rr of request.getAll('Record-Route')) extra.unshift(['Record-Route', rr]);
+    }
+    return createResponse(request, status, {
+      toTag: tag,
+      headers: extra,
+      ...(body === undefined ? {} : { body }),
+      ...(reason === undefined ? {} : { reason }),
+    });
+  }
+
+  /** @internal §13.3.1.4: the 2xx again at T1, 2·T1 … T2 until the ACK; BYE after 64·T1 without one. */
+  _retransmitOk(call: IncomingCall): void {
+    const t1 = this.layer.settings.t1;
+    const t2 = this.layer.settings.t2;
+    const deadline = this.#clock.now() + 64 * t1;
+    let every = t1;
+    const again = (): void => {
+      call._retransmit = undefined;
+      if (call._ok === undefined || call.state !== 'established') return;
+      if (this.#clock.now() >= deadline) {
+        const d = call.dialog;
+        call._ok = undefined;
+        call._end('no-ack');
+        if (d !== undefined) void this._inDialog(d, 'BYE').catch(() => undefined);
+        return;
+      }
+      call._tx.respond(call._ok);
+      every = Math.min(2 * every, t2);
+      call._retransmit = this.#clock.setTimeout(again, Math.min(every, deadline - this.#clock.now()));
+    };
+    call._retransmit = this.#clock.setTimeout(again, every);
+  }
+
+  #onAck(ack: SipRequest): void {
+    const entry = this.#find(ack);
+    const call = entry?.call;
+    if (!(call instanceof IncomingCall) || call._ok === undefined) return;
+    // §13.3.1.4: the ACK stops the 2xx retransmissions and confirms the call.
+    if ((ack.cseq?.seq ?? -1) !== call.invite.cseq?.seq) return;
+    call._ok = undefined;
+    if (call._retransmit !== undefined) this.#clock.clearTimeout(call._retransmit);
+    call._retransmit = undefined;
+    call.remoteBody = ack.body.length > 0 ? ack.body : call.remoteBody;
+    call.emit('established', ack);
+  }
+
+  #onStrayResponse(res: SipResponse): void {
+    // A 2xx retransmission after the INVITE transaction ended (RFC 6026 §7.2): ACK it again.
+    if (res.cseq?.method !== 'INVITE' || res.status < 200 || res.status >= 300) return;
+    const entry = this.#dialogs.get(dialogKey(res.callId ?? '', res.from?.tag ?? '', res.to?.tag ?? ''));
+    if (entry?.call instanceof OutgoingCall) this.#sendAck(entry.dialog, entry.call.invite);
+  }
+
+  #find(req: SipRequest): { dialog: Dialog; call: CallBase | undefined } | undefined {
+    return this.#dialogs.get(dialogKey(req.callId ?? '', req.to?.tag ?? '', req.from?.tag ?? ''));
+  }
+
+  /** @internal */
+  _remember(dialog: Dialog, call: CallBase | undefined): void {
+    this.#dialogs.set(dialog.key, { dialog, call });
+  }
+
+  /** @internal */
+  _forget(dialog: Dialog): void {
+    // Kept a little longer would catch late retransmissions; the transaction layer absorbs those.
+    this.#dialogs.delete(dialog.key);
+  }
+
+  /** The dialogs the UA holds. */
+  get dialogCount(): number {
+    return this.#dialogs.size;
+  }
+
+  #onRequest(req: SipRequest, tx: ServerTransaction): void {
+    const method = req.method;
+    // §8.2.1: methods we do not allow get 405 with Allow.
+    if (!this.#allow.includes(method)) {
+      tx.respond(createResponse(req, 405, { headers: [['Allow', this.#allow.join(', ')]] }));
+      return;
+    }
+    // §8.2.2.1: only SIP URIs here (416).
+    if (!/^sips?:/i.test(req.uri)) {
+      tx.respond(createResponse(req, 416));
+      return;
+    }
+    // §8.2.2.3: Require we do not support (we support none) → 420 with Unsupported.
+    const required = req.require;
+    if (required.length > 0 && method !== 'CANCEL' && method !== 'ACK') {
+      tx.respond(createResponse(req, 420, { headers: [['Unsupported', required.join(', ')]] }));
+      return;
+    }
+    if (method === 'CANCEL') {
+      this.#onCancel(req, tx);
+      return;
+    }
+    const toTag = req.to?.tag;
+    if (toTag !== undefined) {
+      this.#inDialogRequest(req, tx);
+      return;
+    }
+    // §8.2.2.2: the same request arriving twice by different paths → 482.
+    if (this.layer.isMerged(req, tx)) {
+      tx.respond(createResponse(req, 482, { reason: 'Loop Detected' }));
+      return;
+    }
+    switch (method) {
+      case 'INVITE': {
+        const call = new IncomingCall(this, req, tx as InviteServerTransaction);
+        this.#pending.set(tx as InviteServerTransaction, call);
+        if (!this.emit('invite', call)) call.reject(480, 'Temporarily Unavailable');
+        return;
+      }
+      case 'OPTIONS':
+        // §11.2: answer with what we can do.
+        tx.respond(
+          createResponse(req, 200, {
+            headers: [
+              ['Allow', this.#allow.join(', ')],
+              ['Accept', 'application/sdp'],
+            ],
+          }),
+        );
+        return;
+      case 'MESSAGE':
+        tx.respond(createResponse(req, 200));
+        this.emit('message', req);
+        return;
+      case 'BYE':
+        tx.respond(createResponse(req, 481));
+        return;
+      default:
+        if (!this.emit('request', req, tx)) tx.respond(createResponse(req, 501));
+    }
+  }
+
+  #onCancel(cancel: SipRequest, tx: ServerTransaction): void {
+    // §9.2: find the INVITE; 481 if none; else 200 to the CANCEL and 487 to the INVITE.
+    const ist = this.layer.findInviteServerTransaction(cancel);
+    if (ist === undefined) {
+      tx.respond(createResponse(cancel, 481));
+      return;
+    }
+    tx.respond(createResponse(cancel, 200));
+    if (ist.state !== 'Proceeding') return;
+    const call = this.#pending.get(ist);
+    if (call !== undefined) {
+      call._tx.respond(this._response(call.invite, 487, call._tag));
+      call._end('cancel');
+    } else {
+      ist.respond(createResponse(ist.request, 487));
+    }
+  }
+
+  /** INVITE server transactions → their calls, for CANCEL (§9.2) */
+  readonly #pending = new WeakMap<InviteServerTransaction, IncomingCall>();
+
+  #inDialogRequest(req: SipRequest, tx: ServerTransaction): void {
+    const entry = this.#find(req);
+    // §12.2.2: a request for a dialog we do not have → 481.
+    if (entry === undefined) {
+      tx.respond(createResponse(req, 481));
+      return;
+    }
+    const { dialog, call } = entry;
+    // §12.2.2: an out-of-order CSeq → 500.
+    if (!dialog.acceptRemoteSeq(req)) {
+      tx.respond(createResponse(req, 500, { reason: 'Server Internal Error (CSeq out of order)' }));
+      return;
+    }
+    switch (req.method) {
+      case 'BYE':
+        // §15.1.2: 200, and the call is over.
+        tx.respond(createResponse(req, 200));
+        call?._end('bye');
+        if (call === undefined) this._forget(dialog);
+        return;
+      case 'INVITE':
+        // A re-INVITE: accept the new offer as is, refresh the target (§12.2.2, §14.2).
+        dialog.refreshTarget(req);
+        tx.respond(this._response(req, 200, dialog.id.localTag));
+        return;
+      case 'MESSAGE':
+        tx.respond(createResponse(req, 200));
+        this.emit('message', req);
+        return;
+      case 'OPTIONS':
+        tx.respond(createResponse(req, 200, { headers: [['Allow', this.#allow.join(', ')]] }));
+        return;
+      default:
+        if (!this.emit('request', req, tx)) tx.respond(createResponse(req, 501));
+    }
+  }
+}
