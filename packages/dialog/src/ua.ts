@@ -381,7 +381,10 @@ export class UserAgent extends Emitter<UserAgentEvents> {
       ['To', `<${to ?? uri}>`],
       ['Call-ID', this.#callId()],
       ['CSeq', `1 ${method}`],
-      ['Contact', `<${this.contact}>`],
+      // The caller's own Contact (a REGISTER's `*`, say) replaces ours.
+      ...(headers.some(([n]) => /^(contact|m)$/i.test(n))
+        ? []
+        : [['Contact', `<${this.contact}>`] as [string, string]]),
       ['Allow', this.#allow.join(', ')],
       ...headers,
     ];
