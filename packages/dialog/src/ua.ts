@@ -52,7 +52,7 @@ export interface UserAgentOptions {
   readonly timers?: { t1?: number; t2?: number; t4?: number };
   /**
    * Methods we accept (Allow, and 405 for the rest, §8.2.1).
-   * @defaultValue ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'MESSAGE']
+   * @defaultValue ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'MESSAGE', 'INFO', 'UPDATE']
    */
   readonly allow?: readonly string[];
 }
@@ -71,6 +71,14 @@ export interface CallEvents extends Record<string, unknown[]> {
   failed: [reason: SipResponse | TransactionError];
   /** The call ended: `bye` (either side), `cancel`, `no-ack` (§13.3.1.4). */
   ended: [reason: 'bye' | 'cancel' | 'no-ack' | 'failed'];
+  /**
+   * The peer sent a re-INVITE (§14.2) or UPDATE (RFC 3311) in the dialog: call `answer` with the
+   * body of the answer (or nothing) to send the 200. Without a listener the UA answers with the
+   * last body it sent.
+   */
+  offer: [request: SipRequest, answer: (body?: Uint8Array | string) => void];
+  /** An INFO in the dialog (RFC 6086); the UA has answered 200. */
+  info: [request: SipRequest];
 }
 
 /** Shared by both directions. */
@@ -81,8 +89,20 @@ abstract class CallBase extends Emitter<CallEvents> {
   state: 'calling' | 'early' | 'established' | 'terminated' = 'calling';
   /** The body of the last offer or answer from the peer (SDP bytes), if any. */
   remoteBody: Uint8Array | undefined = undefined;
+  /** The body of the last offer or answer we sent, if any. */
+  localBody: Uint8Array | string | undefined = undefined;
   /** @internal */
   readonly _ua: UserAgent;
+  /** @internal a 2xx to an INVITE of the peer's, sent again until its ACK (§13.3.1.4) */
+  _ok: SipResponse | undefined = undefined;
+  /** @internal the server transaction that 2xx goes through */
+  _okTx: ServerTransaction | undefined = undefined;
+  /** @internal its retransmission timer */
+  _retransmit: unknown = undefined;
+  /** @internal our re-INVITE is waiting for its final response (§14.1) */
+  _reinviteOut = false;
+  /** @internal the peer's re-INVITE is waiting for our answer (§14.2) */
+  _reinviteIn = false;
 
   /** @internal */
   constructor(ua: UserAgent) {
@@ -104,10 +124,67 @@ abstract class CallBase extends Emitter<CallEvents> {
     return this._ua._inDialog(d, 'BYE');
   }
 
+  /**
+   * Sends a re-INVITE in the established dialog (§14.1) with a new offer, and resolves with its
+   * final response: on 2xx the ACK is sent, the remote target refreshed and `remoteBody`
+   * updated; on 491 (glare) it waits the §14.1 random time and tries again, once; any other
+   * final response leaves the session as it was.
+   *
+   * @param options - the new offer and its content type
+   * @throws Error when there is no established call, or another re-INVITE is pending
+   */
+  async reinvite(options: { body?: Uint8Array | string; contentType?: string } = {}): Promise<SipResponse> {
+    const d = this.dialog;
+    if (d === undefined || this.state !== 'established') throw new Error(`no established call (state ${this.state})`);
+    if (this._reinviteOut) throw new Error('a re-INVITE is already pending (§14.1)');
+    return this._ua._reinvite(this, d, options, true);
+  }
+
+  /**
+   * Sends UPDATE in the dialog (RFC 3311) with a new offer and resolves with its final response;
+   * on 2xx the answer becomes `remoteBody` and the remote target is refreshed.
+   *
+   * @param options - the offer and its content type
+   */
+  async update(options: { body?: Uint8Array | string; contentType?: string } = {}): Promise<SipResponse> {
+    const d = this.dialog;
+    if (d === undefined || this.state === 'terminated') throw new Error(`no dialog (state ${this.state})`);
+    const headers: [string, string][] = [['Contact', `<${this._ua.contact}>`]];
+    if (options.body !== undefined) headers.push(['Content-Type', options.contentType ?? 'application/sdp']);
+    const res = await this._ua._inDialog(d, 'UPDATE', {
+      headers,
+      ...(options.body === undefined ? {} : { body: options.body }),
+    });
+    if (res.status >= 200 && res.status < 300) {
+      d.refreshTarget(res);
+      if (options.body !== undefined) this.localBody = options.body;
+      if (res.body.length > 0) this.remoteBody = res.body;
+    }
+    return res;
+  }
+
+  /**
+   * Sends INFO in the dialog (RFC 6086) and resolves with its final response.
+   *
+   * @param options - body, content type and Info-Package
+   */
+  async info(
+    options: { body?: Uint8Array | string; contentType?: string; infoPackage?: string } = {},
+  ): Promise<SipResponse> {
+    const d = this.dialog;
+    if (d === undefined || this.state === 'terminated') throw new Error(`no dialog (state ${this.state})`);
+    const headers: [string, string][] = [];
+    if (options.infoPackage !== undefined) headers.push(['Info-Package', options.infoPackage]);
+    if (options.body !== undefined) headers.push(['Content-Type', options.contentType ?? 'application/octet-stream']);
+    return this._ua._inDialog(d, 'INFO', { headers, ...(options.body === undefined ? {} : { body: options.body }) });
+  }
+
   /** @internal */
   _end(reason: CallEvents['ended'][0]): void {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
+    this._ok = undefined;
+    this._ua._stopRetransmit(this);
     if (this.dialog !== undefined) {
       this.dialog.state = 'terminated';
       this._ua._forget(this.dialog);
@@ -163,10 +240,8 @@ export class IncomingCall extends CallBase {
   readonly _tx: InviteServerTransaction;
   /** @internal our To tag */
   readonly _tag = randomToken(6);
-  /** @internal the 2xx being retransmitted until the ACK (§13.3.1.4) */
-  _ok: SipResponse | undefined = undefined;
-  /** @internal */
-  _retransmit: unknown = undefined;
+  /** @internal the ACK for the first 2xx came */
+  _confirmed = false;
 
   /** @internal */
   constructor(ua: UserAgent, invite: SipRequest, tx: InviteServerTransaction) {
@@ -204,9 +279,9 @@ export class IncomingCall extends CallBase {
       this._ua._remember(this.dialog, this);
     } else this.dialog.state = 'confirmed';
     this.state = 'established';
-    this._ok = res;
+    if (options.body !== undefined) this.localBody = options.body;
     this._tx.respond(res);
-    this._ua._retransmitOk(this);
+    this._ua._retransmitOk(this, this._tx, res);
   }
 
   /**
@@ -236,7 +311,7 @@ export interface UserAgentEvents extends Record<string, unknown[]> {
   request: [request: SipRequest, tx: ServerTransaction];
 }
 
-const ALLOW = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'MESSAGE'];
+const ALLOW = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'MESSAGE', 'INFO', 'UPDATE'];
 const noDns: Resolver = { naptr: async () => [], srv: async () => [], a: async () => [], aaaa: async () => [] };
 
 /**
@@ -307,6 +382,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     if (options.body !== undefined) headers.push(['Content-Type', options.contentType ?? 'application/sdp']);
     const invite = this.#newRequest('INVITE', uri, headers, options.body);
     const call = new OutgoingCall(this, invite);
+    if (options.body !== undefined) call.localBody = options.body;
     void this.#sendInvite(call);
     return call;
   }
@@ -355,9 +431,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
 
   /** Stops the transaction layer and closes the transports. */
   async close(): Promise<void> {
-    for (const { call } of this.#dialogs.values()) {
-      if (call instanceof IncomingCall && call._retransmit !== undefined) this.#clock.clearTimeout(call._retransmit);
-    }
+    for (const { call } of this.#dialogs.values()) if (call !== undefined) this._stopRetransmit(call);
     await this.layer.close();
   }
 
@@ -581,7 +655,10 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     reason?: string,
   ): SipResponse {
     const extra: [string, string][] = [...headers];
-    if (status < 300 && request.method === 'INVITE') extra.unshift(['Contact', `<${this.contact}>`]);
+    // §12.1.1: a response that creates or refreshes a dialog carries our Contact.
+    if (status > 100 && status < 300 && (request.method === 'INVITE' || request.method === 'UPDATE')) {
+      extra.unshift(['Contact', `<${this.contact}>`]);
+    }
     // §12.1.1: the UAS copies Record-Route into responses that create a dialog.
     if (request.method === 'INVITE' && status > 100 && status < 300) {
       for (const rr of request.getAll('Record-Route')) extra.unshift(['Record-Route', rr]);
@@ -595,14 +672,17 @@ export class UserAgent extends Emitter<UserAgentEvents> {
   }
 
   /** @internal §13.3.1.4: the 2xx again at T1, 2·T1 … T2 until the ACK; BYE after 64·T1 without one. */
-  _retransmitOk(call: IncomingCall): void {
+  _retransmitOk(call: CallBase, tx: ServerTransaction, ok: SipResponse): void {
+    this._stopRetransmit(call);
+    call._ok = ok;
+    call._okTx = tx;
     const t1 = this.layer.settings.t1;
     const t2 = this.layer.settings.t2;
     const deadline = this.#clock.now() + 64 * t1;
     let every = t1;
     const again = (): void => {
       call._retransmit = undefined;
-      if (call._ok === undefined || call.state !== 'established') return;
+      if (call._ok !== ok || call.state !== 'established') return;
       if (this.#clock.now() >= deadline) {
         const d = call.dialog;
         call._ok = undefined;
@@ -610,24 +690,97 @@ export class UserAgent extends Emitter<UserAgentEvents> {
         if (d !== undefined) void this._inDialog(d, 'BYE').catch(() => undefined);
         return;
       }
-      call._tx.respond(call._ok);
+      tx.respond(ok);
       every = Math.min(2 * every, t2);
       call._retransmit = this.#clock.setTimeout(again, Math.min(every, deadline - this.#clock.now()));
     };
     call._retransmit = this.#clock.setTimeout(again, every);
   }
 
+  /** @internal */
+  _stopRetransmit(call: CallBase): void {
+    if (call._retransmit !== undefined) this.#clock.clearTimeout(call._retransmit);
+    call._retransmit = undefined;
+  }
+
+  /** @internal §14.1: a re-INVITE, its ACK, and one retry after a 491 at the random back-off. */
+  async _reinvite(
+    call: CallBase,
+    dialog: Dialog,
+    options: { body?: Uint8Array | string; contentType?: string },
+    retry: boolean,
+  ): Promise<SipResponse> {
+    call._reinviteOut = true;
+    const headers: [string, string][] = [['Contact', `<${this.contact}>`]];
+    if (options.body !== undefined) headers.push(['Content-Type', options.contentType ?? 'application/sdp']);
+    const req = dialog.createRequest('INVITE', {
+      headers,
+      ...(options.body === undefined ? {} : { body: options.body }),
+    });
+    req.prepend('Via', this.#via());
+    let res: SipResponse;
+    try {
+      res = await this.#sendInDialogInvite(req);
+    } finally {
+      call._reinviteOut = false;
+    }
+    if (res.status >= 200 && res.status < 300) {
+      this.#sendAck(dialog, req);
+      dialog.refreshTarget(res);
+      if (options.body !== undefined) call.localBody = options.body;
+      if (res.body.length > 0) call.remoteBody = res.body;
+      return res;
+    }
+    if (res.status === 491 && retry && call.state === 'established') {
+      // §14.1: the owner of the Call-ID (the UAC of the dialog) waits 2.1–4 s, the other 0–2 s,
+      // in units of 10 ms, before trying again.
+      const owner = dialog.isUac;
+      const ms = owner ? 2100 + 10 * Math.floor(Math.random() * 191) : 10 * Math.floor(Math.random() * 201);
+      await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, ms));
+      if (call.state !== 'established' || call._reinviteOut) return res;
+      return this._reinvite(call, dialog, options, false);
+    }
+    return res;
+  }
+
+  /** An INVITE inside a dialog: resolves with its final response (2xx included, once). */
+  async #sendInDialogInvite(req: SipRequest): Promise<SipResponse> {
+    const targets = await this.#targets(req);
+    return new Promise((resolve, reject) => {
+      let done = false;
+      this.layer.requestWithFailover(req, targets, {
+        onResponse: (res) => {
+          if (res.status < 200) return;
+          if (done) {
+            // A 2xx retransmission: ACK it again (§13.2.2.4).
+            if (res.status < 300) {
+              const entry = this.#dialogs.get(dialogKey(res.callId ?? '', res.from?.tag ?? '', res.to?.tag ?? ''));
+              if (entry !== undefined) this.#sendAck(entry.dialog, req);
+            }
+            return;
+          }
+          done = true;
+          resolve(res);
+        },
+        onFailure: (_tx, error) => reject(error),
+      });
+    });
+  }
+
   #onAck(ack: SipRequest): void {
     const entry = this.#find(ack);
     const call = entry?.call;
-    if (!(call instanceof IncomingCall) || call._ok === undefined) return;
-    // §13.3.1.4: the ACK stops the 2xx retransmissions and confirms the call.
-    if ((ack.cseq?.seq ?? -1) !== call.invite.cseq?.seq) return;
+    const ok = call?._ok;
+    if (call === undefined || ok === undefined) return;
+    // §13.3.1.4: the ACK for our 2xx (same CSeq number) stops its retransmissions.
+    if ((ack.cseq?.seq ?? -1) !== ok.cseq?.seq) return;
     call._ok = undefined;
-    if (call._retransmit !== undefined) this.#clock.clearTimeout(call._retransmit);
-    call._retransmit = undefined;
-    call.remoteBody = ack.body.length > 0 ? ack.body : call.remoteBody;
-    call.emit('established', ack);
+    this._stopRetransmit(call);
+    if (ack.body.length > 0) call.remoteBody = ack.body;
+    if (call instanceof IncomingCall && !call._confirmed) {
+      call._confirmed = true;
+      call.emit('established', ack);
+    }
   }
 
   #onStrayResponse(res: SipResponse): void {
@@ -719,6 +872,44 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     }
   }
 
+  /** A re-INVITE (§14.2) or UPDATE (RFC 3311) in a dialog: glare checks, then the TU answers. */
+  #onOffer(req: SipRequest, tx: ServerTransaction, dialog: Dialog, call: CallBase | undefined): void {
+    const isInvite = req.method === 'INVITE';
+    if (call === undefined || call.state === 'terminated') {
+      tx.respond(createResponse(req, 481));
+      return;
+    }
+    if (isInvite && call._reinviteOut) {
+      // §14.2: a re-INVITE while ours is pending → 491 Request Pending.
+      tx.respond(createResponse(req, 491));
+      return;
+    }
+    if (isInvite && (call._reinviteIn || call._ok !== undefined)) {
+      // §14.2: a second re-INVITE before we answered the first → 500 with Retry-After.
+      tx.respond(createResponse(req, 500, { headers: [['Retry-After', String(Math.floor(Math.random() * 11))]] }));
+      return;
+    }
+    // §12.2.2: a re-INVITE or UPDATE is a target refresh.
+    dialog.refreshTarget(req);
+    if (req.body.length > 0) call.remoteBody = req.body;
+    if (isInvite) call._reinviteIn = true;
+    let answered = false;
+    const answer = (body?: Uint8Array | string): void => {
+      if (answered) return;
+      answered = true;
+      call._reinviteIn = false;
+      const headers: [string, string][] = [];
+      if (body !== undefined) {
+        headers.push(['Content-Type', 'application/sdp']);
+        call.localBody = body;
+      }
+      const ok = this._response(req, 200, dialog.id.localTag, headers, body);
+      tx.respond(ok);
+      if (isInvite) this._retransmitOk(call, tx, ok);
+    };
+    if (!call.emit('offer', req, answer)) answer(call.localBody);
+  }
+
   #onCancel(cancel: SipRequest, tx: ServerTransaction): void {
     // §9.2: find the INVITE; 481 if none; else 200 to the CANCEL and 487 to the INVITE.
     const ist = this.layer.findInviteServerTransaction(cancel);
@@ -761,9 +952,13 @@ export class UserAgent extends Emitter<UserAgentEvents> {
         if (call === undefined) this._forget(dialog);
         return;
       case 'INVITE':
-        // A re-INVITE: accept the new offer as is, refresh the target (§12.2.2, §14.2).
-        dialog.refreshTarget(req);
-        tx.respond(this._response(req, 200, dialog.id.localTag));
+      case 'UPDATE':
+        this.#onOffer(req, tx, dialog, call);
+        return;
+      case 'INFO':
+        // RFC 6086 §4.2.2: 200, and the TU sees it.
+        tx.respond(createResponse(req, 200));
+        call?.emit('info', req);
         return;
       case 'MESSAGE':
         tx.respond(createResponse(req, 200));
