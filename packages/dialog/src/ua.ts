@@ -52,7 +52,7 @@ export interface UserAgentOptions {
   readonly timers?: { t1?: number; t2?: number; t4?: number };
   /**
    * Methods we accept (Allow, and 405 for the rest, §8.2.1).
-   * @defaultValue ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'MESSAGE', 'INFO', 'UPDATE']
+   * @defaultValue ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'MESSAGE', 'INFO', 'UPDATE', 'PRACK']
    */
   readonly allow?: readonly string[];
 }
@@ -79,6 +79,8 @@ export interface CallEvents extends Record<string, unknown[]> {
   offer: [request: SipRequest, answer: (body?: Uint8Array | string) => void];
   /** An INFO in the dialog (RFC 6086); the UA has answered 200. */
   info: [request: SipRequest];
+  /** The PRACK of a reliable provisional response arrived (RFC 3262), answered 200 (UAS). */
+  prack: [request: SipRequest];
 }
 
 /** Shared by both directions. */
@@ -209,6 +211,8 @@ export class OutgoingCall extends CallBase {
   _cancelWanted = false;
   /** @internal the INVITE was retried with credentials once */
   _authTried = false;
+  /** @internal the RSeq of the last reliable provisional response PRACKed (RFC 3262 §4) */
+  _rseq: number | undefined = undefined;
 
   /** @internal */
   constructor(ua: UserAgent, invite: SipRequest) {
@@ -251,16 +255,47 @@ export class IncomingCall extends CallBase {
     this.remoteBody = invite.body.length > 0 ? invite.body : undefined;
   }
 
-  /** Sends 180 Ringing (an early dialog, §12.1.1). */
-  ring(): void {
-    if (this.state !== 'calling' && this.state !== 'early') return;
-    const res = this._ua._response(this.invite, 180, this._tag);
+  /** @internal RSeq of our last reliable provisional response (RFC 3262 §3) */
+  _rseq = Math.floor(Math.random() * 0x7fff_ffff) >>> 1;
+  /** @internal the reliable provisional response waiting for its PRACK */
+  _unacked: SipResponse | undefined = undefined;
+  /** @internal its retransmission timer */
+  _relTimer: unknown = undefined;
+
+  /**
+   * Sends a provisional response (180 Ringing by default), creating the early dialog (§12.1.1).
+   * With `reliable` — when the caller supports `100rel` — it is sent reliably (RFC 3262 §3):
+   * with Require: 100rel and RSeq, retransmitted at T1, 2·T1 … until the PRACK comes; `body`
+   * carries early media's offer or answer.
+   *
+   * @param options - status (101–199), reliability, body
+   * @returns whether it was sent (a reliable one needs the caller's `100rel` and no other
+   * unacknowledged reliable response)
+   */
+  ring(options: { status?: number; reliable?: boolean; body?: Uint8Array | string } = {}): boolean {
+    if (this.state !== 'calling' && this.state !== 'early') return false;
+    const status = options.status ?? 180;
+    const headers: [string, string][] = [];
+    if (options.reliable === true) {
+      const supported = [...this.invite.supported, ...this.invite.require].map((t) => t.toLowerCase());
+      // RFC 3262 §3: only to a UAC that supports 100rel, and one at a time.
+      if (!supported.includes('100rel') || this._unacked !== undefined) return false;
+      this._rseq++;
+      headers.push(['Require', '100rel'], ['RSeq', String(this._rseq)]);
+    }
+    if (options.body !== undefined) {
+      headers.push(['Content-Type', 'application/sdp']);
+      this.localBody = options.body;
+    }
+    const res = this._ua._response(this.invite, status, this._tag, headers, options.body);
     if (this.dialog === undefined) {
       this.dialog = Dialog.fromUas(this.invite, this._tag, 'early');
       this._ua._remember(this.dialog, this);
     }
     this.state = 'early';
     this._tx.respond(res);
+    if (options.reliable === true) this._ua._retransmitReliable(this, res);
+    return true;
   }
 
   /**
@@ -311,7 +346,7 @@ export interface UserAgentEvents extends Record<string, unknown[]> {
   request: [request: SipRequest, tx: ServerTransaction];
 }
 
-const ALLOW = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'MESSAGE', 'INFO', 'UPDATE'];
+const ALLOW = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'MESSAGE', 'INFO', 'UPDATE', 'PRACK'];
 const noDns: Resolver = { naptr: async () => [], srv: async () => [], a: async () => [], aaaa: async () => [] };
 
 /**
@@ -378,7 +413,8 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     uri: string,
     options: { body?: Uint8Array | string; contentType?: string; headers?: readonly [string, string][] } = {},
   ): OutgoingCall {
-    const headers: [string, string][] = [...(options.headers ?? [])];
+    // RFC 3262 §4: we take reliable provisional responses.
+    const headers: [string, string][] = [['Supported', '100rel'], ...(options.headers ?? [])];
     if (options.body !== undefined) headers.push(['Content-Type', options.contentType ?? 'application/sdp']);
     const invite = this.#newRequest('INVITE', uri, headers, options.body);
     const call = new OutgoingCall(this, invite);
@@ -556,6 +592,24 @@ export class UserAgent extends Emitter<UserAgentEvents> {
           this._remember(call.dialog, call);
         }
         if (res.status > 100 || call.state === 'calling') call.state = call.state === 'calling' ? 'early' : call.state;
+        if (res.status > 100 && res.require.some((t) => t.toLowerCase() === '100rel')) {
+          // RFC 3262 §4: a reliable provisional is PRACKed once; its retransmissions (an RSeq
+          // not above the last) are dropped without telling the TU.
+          const rseq = res.rseq;
+          if (rseq === undefined || (call._rseq !== undefined && rseq <= call._rseq)) return;
+          call._rseq = rseq;
+          if (res.body.length > 0) call.remoteBody = res.body;
+          const d =
+            toTag === undefined
+              ? undefined
+              : (this.#dialogs.get(dialogKey(res.callId ?? '', call.invite.from?.tag ?? '', toTag))?.dialog ??
+                call.dialog);
+          if (d !== undefined) {
+            void this._inDialog(d, 'PRACK', { headers: [['RAck', `${rseq} ${res.cseq?.seq ?? 1} INVITE`]] }).catch(
+              (e) => this._reportError(e),
+            );
+          }
+        }
         call.emit('progress', res);
         // §9.1: a CANCEL asked for before any provisional response goes now.
         if (call._cancelWanted) this._sendCancel(call);
@@ -697,8 +751,34 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     call._retransmit = this.#clock.setTimeout(again, every);
   }
 
+  /** @internal RFC 3262 §3: a reliable provisional again at T1, 2·T1 … until its PRACK, for 64·T1. */
+  _retransmitReliable(call: IncomingCall, res: SipResponse): void {
+    call._unacked = res;
+    const t1 = this.layer.settings.t1;
+    const deadline = this.#clock.now() + 64 * t1;
+    let every = t1;
+    const again = (): void => {
+      call._relTimer = undefined;
+      if (call._unacked !== res || call.state !== 'early') return;
+      if (this.#clock.now() >= deadline) {
+        // §3: no PRACK within 64·T1: the UAS rejects the INVITE with a 5xx.
+        call._unacked = undefined;
+        call.reject(504, 'Server Time-out (no PRACK)');
+        return;
+      }
+      call._tx.respond(res);
+      every *= 2;
+      call._relTimer = this.#clock.setTimeout(again, Math.min(every, deadline - this.#clock.now()));
+    };
+    call._relTimer = this.#clock.setTimeout(again, every);
+  }
+
   /** @internal */
   _stopRetransmit(call: CallBase): void {
+    if (call instanceof IncomingCall && call._relTimer !== undefined) {
+      this.#clock.clearTimeout(call._relTimer);
+      call._relTimer = undefined;
+    }
     if (call._retransmit !== undefined) this.#clock.clearTimeout(call._retransmit);
     call._retransmit = undefined;
   }
@@ -822,10 +902,10 @@ export class UserAgent extends Emitter<UserAgentEvents> {
       tx.respond(createResponse(req, 416));
       return;
     }
-    // §8.2.2.3: Require we do not support (we support none) → 420 with Unsupported.
-    const required = req.require;
-    if (required.length > 0 && method !== 'CANCEL' && method !== 'ACK') {
-      tx.respond(createResponse(req, 420, { headers: [['Unsupported', required.join(', ')]] }));
+    // §8.2.2.3: Require we do not support (we support 100rel only) → 420 with Unsupported.
+    const unsupported = req.require.filter((t) => t.toLowerCase() !== '100rel');
+    if (unsupported.length > 0 && method !== 'CANCEL' && method !== 'ACK') {
+      tx.respond(createResponse(req, 420, { headers: [['Unsupported', unsupported.join(', ')]] }));
       return;
     }
     if (method === 'CANCEL') {
@@ -955,6 +1035,30 @@ export class UserAgent extends Emitter<UserAgentEvents> {
       case 'UPDATE':
         this.#onOffer(req, tx, dialog, call);
         return;
+      case 'PRACK': {
+        // RFC 3262 §3: a PRACK whose RAck matches the unacknowledged reliable response stops its
+        // retransmissions and gets 200; one that matches nothing gets 481.
+        const rack = req.rack;
+        const inc = call instanceof IncomingCall ? call : undefined;
+        const pending = inc?._unacked;
+        if (
+          inc === undefined ||
+          pending === undefined ||
+          rack === undefined ||
+          rack.rseq !== inc._rseq ||
+          rack.cseq !== pending.cseq?.seq
+        ) {
+          tx.respond(createResponse(req, 481));
+          return;
+        }
+        inc._unacked = undefined;
+        if (inc._relTimer !== undefined) this.#clock.clearTimeout(inc._relTimer);
+        inc._relTimer = undefined;
+        if (req.body.length > 0) inc.remoteBody = req.body;
+        tx.respond(createResponse(req, 200));
+        inc.emit('prack', req);
+        return;
+      }
       case 'INFO':
         // RFC 6086 §4.2.2: 200, and the TU sees it.
         tx.respond(createResponse(req, 200));
