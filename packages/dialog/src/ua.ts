@@ -51,6 +51,17 @@ export interface UserAgentOptions {
   /** T1, T2, T4 for the transaction layer. */
   readonly timers?: { t1?: number; t2?: number; t4?: number };
   /**
+   * Session timers (RFC 4028): the Session-Expires we ask for in our INVITEs and grant at most
+   * in our answers, in seconds; 0 turns them off.
+   * @defaultValue 1800
+   */
+  readonly sessionExpires?: number;
+  /**
+   * The smallest session interval we accept (Min-SE, RFC 4028 §5); a smaller one gets 422.
+   * @defaultValue 90
+   */
+  readonly minSE?: number;
+  /**
    * Methods we accept (Allow, and 405 for the rest, §8.2.1).
    * @defaultValue ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'MESSAGE', 'INFO', 'UPDATE', 'PRACK']
    */
@@ -69,8 +80,11 @@ export interface CallEvents extends Record<string, unknown[]> {
   established: [message: SipResponse | SipRequest];
   /** The INVITE failed: a final non-2xx response, or a timeout / transport failure. */
   failed: [reason: SipResponse | TransactionError];
-  /** The call ended: `bye` (either side), `cancel`, `no-ack` (§13.3.1.4). */
-  ended: [reason: 'bye' | 'cancel' | 'no-ack' | 'failed'];
+  /**
+   * The call ended: `bye` (either side), `cancel`, `no-ack` (§13.3.1.4), `expired` (no session
+   * refresh in time, RFC 4028 §10), `failed`.
+   */
+  ended: [reason: 'bye' | 'cancel' | 'no-ack' | 'failed' | 'expired'];
   /**
    * The peer sent a re-INVITE (§14.2) or UPDATE (RFC 3311) in the dialog: call `answer` with the
    * body of the answer (or nothing) to send the 200. Without a listener the UA answers with the
@@ -105,6 +119,10 @@ abstract class CallBase extends Emitter<CallEvents> {
   _reinviteOut = false;
   /** @internal the peer's re-INVITE is waiting for our answer (§14.2) */
   _reinviteIn = false;
+  /** The session interval in force (RFC 4028), in seconds, and who refreshes; undefined without. */
+  session: { readonly interval: number; readonly refresher: 'local' | 'remote' } | undefined = undefined;
+  /** @internal the refresh or expiry timer */
+  _sessionTimer: unknown = undefined;
 
   /** @internal */
   constructor(ua: UserAgent) {
@@ -187,6 +205,7 @@ abstract class CallBase extends Emitter<CallEvents> {
     this.state = 'terminated';
     this._ok = undefined;
     this._ua._stopRetransmit(this);
+    this._ua._setSession(this, undefined);
     if (this.dialog !== undefined) {
       this.dialog.state = 'terminated';
       this._ua._forget(this.dialog);
@@ -306,14 +325,16 @@ export class IncomingCall extends CallBase {
    */
   accept(options: { body?: Uint8Array | string; contentType?: string } = {}): void {
     if (this.state !== 'calling' && this.state !== 'early') return;
-    const headers: [string, string][] = [];
-    if (options.body !== undefined) headers.push(['Content-Type', options.contentType ?? 'application/sdp']);
-    const res = this._ua._response(this.invite, 200, this._tag, headers, options.body);
     if (this.dialog === undefined) {
       this.dialog = Dialog.fromUas(this.invite, this._tag, 'confirmed');
       this._ua._remember(this.dialog, this);
     } else this.dialog.state = 'confirmed';
+    const timer = this._ua._sessionForRequest(this, this.invite);
+    const headers: [string, string][] = 'headers' in timer ? [...timer.headers] : [];
+    if (options.body !== undefined) headers.push(['Content-Type', options.contentType ?? 'application/sdp']);
+    const res = this._ua._response(this.invite, 200, this._tag, headers, options.body);
     this.state = 'established';
+    if ('session' in timer) this._ua._setSession(this, timer.session);
     if (options.body !== undefined) this.localBody = options.body;
     this._tx.respond(res);
     this._ua._retransmitOk(this, this._tx, res);
@@ -367,6 +388,8 @@ export class UserAgent extends Emitter<UserAgentEvents> {
   readonly #digest: DigestClient | undefined;
   readonly #dialogs = new Map<string, { dialog: Dialog; call: CallBase | undefined }>();
   readonly #allow: readonly string[];
+  readonly #sessionExpires: number;
+  readonly #minSE: number;
   #callCount = 0;
 
   /** @param options - transports, identity, credentials, clock */
@@ -375,6 +398,18 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
     this.#allow = options.allow ?? ALLOW;
+    this.#minSE = options.minSE ?? 90;
+    this.#sessionExpires = options.sessionExpires ?? 1800;
+    if (!Number.isInteger(this.#minSE) || this.#minSE < 90) {
+      throw new RangeError(
+        `minSE must be a whole number of seconds, at least 90 (RFC 4028 §4), got ${String(options.minSE)}`,
+      );
+    }
+    if (this.#sessionExpires !== 0 && (!Number.isInteger(this.#sessionExpires) || this.#sessionExpires < this.#minSE)) {
+      throw new RangeError(
+        `sessionExpires must be 0 or at least minSE (${this.#minSE}), got ${String(options.sessionExpires)}`,
+      );
+    }
     if (options.credentials !== undefined) this.#digest = new DigestClient(options.credentials);
     const first = options.transports[0];
     if (first === undefined) throw new RangeError('transports must hold at least one transport');
@@ -413,8 +448,12 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     uri: string,
     options: { body?: Uint8Array | string; contentType?: string; headers?: readonly [string, string][] } = {},
   ): OutgoingCall {
-    // RFC 3262 §4: we take reliable provisional responses.
-    const headers: [string, string][] = [['Supported', '100rel'], ...(options.headers ?? [])];
+    // RFC 3262 §4 and RFC 4028 §7.1: reliable provisional responses and session timers.
+    const headers: [string, string][] = [['Supported', this.#sessionExpires > 0 ? '100rel, timer' : '100rel']];
+    if (this.#sessionExpires > 0) {
+      headers.push(['Session-Expires', String(this.#sessionExpires)], ['Min-SE', String(this.#minSE)]);
+    }
+    headers.push(...(options.headers ?? []));
     if (options.body !== undefined) headers.push(['Content-Type', options.contentType ?? 'application/sdp']);
     const invite = this.#newRequest('INVITE', uri, headers, options.body);
     const call = new OutgoingCall(this, invite);
@@ -531,6 +570,24 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     });
   }
 
+  /** The same request again with a new CSeq and branch, some header fields replaced. */
+  #retryWith(req: SipRequest, replace: [string, string][]): SipRequest {
+    const seq = (req.cseq?.seq ?? 1) + 1;
+    const names = new Set(replace.map(([n]) => n.toLowerCase()));
+    const headers: [string, string][] = [];
+    for (const f of req.fields()) {
+      const n = f.name.toLowerCase();
+      if (n === 'via' || n === 'cseq' || n === 'content-length' || names.has(n)) continue;
+      headers.push([f.name, f.value]);
+    }
+    return createRequest({
+      method: req.method,
+      uri: req.uri,
+      headers: [['Via', this.#via()], ...headers, ...replace, ['CSeq', `${seq} ${req.method}`]],
+      ...(req.body.length > 0 ? { body: req.body } : {}),
+    });
+  }
+
   /** §22.2: the same request again with credentials, a new CSeq and a new branch. */
   #retryWithCredentials(req: SipRequest, res: SipResponse): SipRequest | undefined {
     if (this.#digest === undefined) return undefined;
@@ -640,9 +697,24 @@ export class UserAgent extends Emitter<UserAgentEvents> {
       if (call.state !== 'established') {
         call.state = 'established';
         call.remoteBody = res.body.length > 0 ? res.body : undefined;
+        this.#sessionFromResponse(call, res);
         call.emit('established', res);
       }
       return;
+    }
+    if (res.status === 422 && !call._authTried) {
+      // RFC 4028 §7.4: the interval was too small; ask again with at least the peer's Min-SE.
+      const min = Number(res.get('Min-SE')?.split(';')[0]?.trim());
+      if (Number.isInteger(min) && min > 0) {
+        const retry = this.#retryWith(call.invite, [
+          ['Session-Expires', String(Math.max(min, this.#sessionExpires))],
+          ['Min-SE', String(min)],
+        ]);
+        call._authTried = true;
+        call.invite = retry;
+        void this.#sendInvite(call);
+        return;
+      }
     }
     if ((res.status === 401 || res.status === 407) && !call._authTried && this.#digest !== undefined) {
       const retry = this.#retryWithCredentials(call.invite, res);
@@ -783,6 +855,82 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     call._retransmit = undefined;
   }
 
+  /**
+   * @internal RFC 4028 §10: the refresher sends a refresh at half the interval; the other side
+   * ends the session with BYE when none came by the interval minus min(32 s, interval/3).
+   */
+  _setSession(call: CallBase, session: CallBase['session']): void {
+    if (call._sessionTimer !== undefined) this.#clock.clearTimeout(call._sessionTimer);
+    call._sessionTimer = undefined;
+    call.session = session;
+    if (session === undefined || call.state !== 'established') return;
+    const ms = session.interval * 1000;
+    if (session.refresher === 'local') {
+      call._sessionTimer = this.#clock.setTimeout(() => {
+        call._sessionTimer = undefined;
+        if (call.state !== 'established' || call.dialog === undefined) return;
+        const body = call.localBody;
+        void call
+          .reinvite(body === undefined ? {} : { body })
+          .then((res) => {
+            if (res.status >= 200 && res.status < 300) this.#sessionFromResponse(call, res);
+            else if (res.status === 408 || res.status === 481) call._end('expired');
+          })
+          .catch((e) => this._reportError(e));
+      }, ms / 2);
+    } else {
+      call._sessionTimer = this.#clock.setTimeout(
+        () => {
+          call._sessionTimer = undefined;
+          const d = call.dialog;
+          if (call.state !== 'established' || d === undefined) return;
+          call._end('expired');
+          void this._inDialog(d, 'BYE').catch(() => undefined);
+        },
+        ms - Math.min(32_000, ms / 3),
+      );
+    }
+  }
+
+  /** RFC 4028 §7.2: the 2xx we got says the interval and who refreshes. */
+  #sessionFromResponse(call: CallBase, res: SipResponse): void {
+    const se = res.sessionExpires;
+    if (se === undefined) {
+      // §7.2: no Session-Expires in the 2xx: no session timer, unless we asked and refresh it ourselves.
+      this._setSession(call, undefined);
+      return;
+    }
+    const refresher = String(se.params.get('refresher') ?? 'uac').toLowerCase();
+    const local = (refresher === 'uac') === (call.dialog?.isUac ?? true);
+    this._setSession(call, { interval: se.seconds, refresher: local ? 'local' : 'remote' });
+  }
+
+  /**
+   * @internal RFC 4028 §9: the UAS side of an INVITE or refresh: 422 below Min-SE, else the
+   * Session-Expires (and Require: timer) the 2xx carries; undefined when there is no timer.
+   */
+  _sessionForRequest(
+    call: CallBase,
+    req: SipRequest,
+  ): { refuse: SipResponse } | { headers: [string, string][]; session: CallBase['session'] } {
+    const se = req.sessionExpires;
+    const uacTimer = req.supported.some((t) => t.toLowerCase() === 'timer');
+    if (se === undefined && this.#sessionExpires === 0) return { headers: [], session: undefined };
+    if (se !== undefined && se.seconds < this.#minSE) {
+      return { refuse: createResponse(req, 422, { headers: [['Min-SE', String(this.#minSE)]] }) };
+    }
+    const interval = Math.min(se?.seconds ?? this.#sessionExpires, this.#sessionExpires || (se?.seconds ?? 0));
+    if (interval === 0) return { headers: [], session: undefined };
+    // §9: the UAC refreshes when it supports timers (it may have asked), else we do.
+    const asked = se?.params.get('refresher');
+    const refresher: 'uac' | 'uas' = uacTimer ? (asked === 'uas' ? 'uas' : 'uac') : 'uas';
+    const weAreUac = call.dialog?.isUac ?? false;
+    const headers: [string, string][] = [['Session-Expires', `${interval};refresher=${refresher}`]];
+    if (uacTimer) headers.push(['Require', 'timer']);
+    const local = (refresher === 'uac') === weAreUac;
+    return { headers, session: { interval, refresher: local ? 'local' : 'remote' } };
+  }
+
   /** @internal §14.1: a re-INVITE, its ACK, and one retry after a 491 at the random back-off. */
   async _reinvite(
     call: CallBase,
@@ -792,6 +940,13 @@ export class UserAgent extends Emitter<UserAgentEvents> {
   ): Promise<SipResponse> {
     call._reinviteOut = true;
     const headers: [string, string][] = [['Contact', `<${this.contact}>`]];
+    if (call.session !== undefined) {
+      // RFC 4028 §7.4: a refresh carries the interval, with us as refresher.
+      headers.push(
+        ['Supported', 'timer'],
+        ['Session-Expires', `${call.session.interval};refresher=${dialog.isUac ? 'uac' : 'uas'}`],
+      );
+    }
     if (options.body !== undefined) headers.push(['Content-Type', options.contentType ?? 'application/sdp']);
     const req = dialog.createRequest('INVITE', {
       headers,
@@ -902,8 +1057,8 @@ export class UserAgent extends Emitter<UserAgentEvents> {
       tx.respond(createResponse(req, 416));
       return;
     }
-    // §8.2.2.3: Require we do not support (we support 100rel only) → 420 with Unsupported.
-    const unsupported = req.require.filter((t) => t.toLowerCase() !== '100rel');
+    // §8.2.2.3: Require we do not support (we support 100rel and timer) → 420 with Unsupported.
+    const unsupported = req.require.filter((t) => !['100rel', 'timer'].includes(t.toLowerCase()));
     if (unsupported.length > 0 && method !== 'CANCEL' && method !== 'ACK') {
       tx.respond(createResponse(req, 420, { headers: [['Unsupported', unsupported.join(', ')]] }));
       return;
@@ -924,6 +1079,12 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     }
     switch (method) {
       case 'INVITE': {
+        // RFC 4028 §9: an interval below our Min-SE is refused with 422.
+        const se = req.sessionExpires;
+        if (se !== undefined && se.seconds < this.#minSE) {
+          tx.respond(createResponse(req, 422, { headers: [['Min-SE', String(this.#minSE)]] }));
+          return;
+        }
         const call = new IncomingCall(this, req, tx as InviteServerTransaction);
         this.#pending.set(tx as InviteServerTransaction, call);
         if (!this.emit('invite', call)) call.reject(480, 'Temporarily Unavailable');
@@ -983,8 +1144,12 @@ export class UserAgent extends Emitter<UserAgentEvents> {
         headers.push(['Content-Type', 'application/sdp']);
         call.localBody = body;
       }
+      // RFC 4028 §9: a re-INVITE or UPDATE refreshes the session timer.
+      const timer = this._sessionForRequest(call, req);
+      if ('headers' in timer) headers.push(...timer.headers);
       const ok = this._response(req, 200, dialog.id.localTag, headers, body);
       tx.respond(ok);
+      if ('session' in timer) this._setSession(call, timer.session);
       if (isInvite) this._retransmitOk(call, tx, ok);
     };
     if (!call.emit('offer', req, answer)) answer(call.localBody);
