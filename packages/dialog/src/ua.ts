@@ -210,6 +210,10 @@ abstract class CallBase extends Emitter<CallEvents> {
       this.dialog.state = 'terminated';
       this._ua._forget(this.dialog);
     }
+    if (this instanceof OutgoingCall) {
+      for (const early of this.earlyDialogs.values()) this._ua._forget(early);
+      this.earlyDialogs.clear();
+    }
     this.emit('ended', reason);
   }
 }
@@ -232,6 +236,8 @@ export class OutgoingCall extends CallBase {
   _authTried = false;
   /** @internal the RSeq of the last reliable provisional response PRACKed (RFC 3262 §4) */
   _rseq: number | undefined = undefined;
+  /** Early dialogs by the peer's To tag, while the call rings (several after a fork). */
+  readonly earlyDialogs = new Map<string, Dialog>();
 
   /** @internal */
   constructor(ua: UserAgent, invite: SipRequest) {
@@ -633,6 +639,10 @@ export class UserAgent extends Emitter<UserAgentEvents> {
         call.emit('failed', error);
         call._end('failed');
       },
+      onTerminated: () => {
+        // §13.2.2.4: early dialogs not confirmed when the INVITE transaction ends are over.
+        for (const early of call.earlyDialogs.values()) if (early !== call.dialog) this._forget(early);
+      },
     });
     call._tx = req.transaction;
   }
@@ -643,10 +653,13 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     const toTag = res.to?.tag;
     if (res.status < 200) {
       if (call.state === 'calling' || call.state === 'early') {
-        if (toTag !== undefined && call.dialog === undefined) {
-          // §12.1.2: a provisional response with a To tag creates an early dialog.
-          call.dialog = Dialog.fromUac(call.invite, res);
-          this._remember(call.dialog, call);
+        if (toTag !== undefined && !call.earlyDialogs.has(toTag)) {
+          // §12.1.2: a provisional response with a To tag creates an early dialog; a forking
+          // proxy may bring several, one per tag (§13.2.2.1).
+          const early = Dialog.fromUac(call.invite, res);
+          call.earlyDialogs.set(toTag, early);
+          this._remember(early, call);
+          call.dialog ??= early;
         }
         if (res.status > 100 || call.state === 'calling') call.state = call.state === 'calling' ? 'early' : call.state;
         if (res.status > 100 && res.require.some((t) => t.toLowerCase() === '100rel')) {
@@ -675,24 +688,31 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     }
     if (res.status < 300) {
       // §13.2.2.4: every 2xx is ACKed by the UAC core, retransmissions included.
-      let dialog =
-        toTag === undefined
-          ? undefined
-          : this.#dialogs.get(dialogKey(res.callId ?? '', call.invite.from?.tag ?? '', toTag))?.dialog;
-      if (dialog === undefined) {
-        dialog = Dialog.fromUac(call.invite, res);
-        if (call.dialog !== undefined && call.state === 'established') {
-          // A 2xx from a second fork after the call was answered: ACK it and hang it up (§13.2.2.4).
-          this.#sendAck(dialog, call.invite);
-          void this._inDialog(dialog, 'BYE').catch(() => undefined);
-          return;
-        }
-        call.dialog = dialog;
-        this._remember(dialog, call);
-      } else {
-        dialog.state = 'confirmed';
-        dialog.refreshTarget(res);
+      const tag = toTag ?? '';
+      let dialog = call.earlyDialogs.get(tag);
+      if (call.state === 'established' && call.dialog !== undefined && call.dialog.id.remoteTag !== tag) {
+        // §13.2.2.4: a 2xx from a second fork after the call was answered: ACK it, then BYE.
+        const late = dialog ?? Dialog.fromUac(call.invite, res);
+        late.state = 'confirmed';
+        late.refreshTarget(res);
+        call.earlyDialogs.delete(tag);
+        this._forget(late);
+        this.#sendAck(late, call.invite);
+        void this._inDialog(late, 'BYE').catch(() => undefined);
+        return;
       }
+      if (dialog === undefined) {
+        dialog = call.dialog?.id.remoteTag === tag ? call.dialog : Dialog.fromUac(call.invite, res);
+        this._remember(dialog, call);
+      }
+      dialog.state = 'confirmed';
+      dialog.refreshTarget(res);
+      call.dialog = dialog;
+      // The other early dialogs end: the call is answered here (their late 2xx get ACK and BYE).
+      for (const [t, early] of call.earlyDialogs) {
+        if (t !== tag) this._forget(early);
+      }
+      call.earlyDialogs.clear();
       this.#sendAck(dialog, call.invite);
       if (call.state !== 'established') {
         call.state = 'established';
