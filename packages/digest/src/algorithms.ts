@@ -5,7 +5,8 @@ import { sha512_256 } from './internal/sha512.js';
 
 /**
  * A digest algorithm, as named in the `algorithm` parameter (RFC 7616 §3.3, RFC 8760 §2).
- * The `-sess` variants are not supported: SIP does not use them.
+ * The `-sess` variants are answered by the client (RFC 7616 §3.4.2) but not offered or
+ * checked by the server: SIP servers do not use them.
  *
  * @public
  */

@@ -1,5 +1,5 @@
 import { type AuthValue, parseAuth, quote, type SipResponse } from '@sipkit/parser';
-import { algorithmOf, computeHa1, computeResponse, DIGEST_ALGORITHMS } from './algorithms.js';
+import { algorithmOf, computeHa1, computeResponse, DIGEST_ALGORITHMS, type DigestAlgorithm, H } from './algorithms.js';
 import { hex, randomBytes } from './internal/bytes.js';
 import { isDigest, param, qopList, readAuth } from './internal/headers.js';
 import type { DigestQop } from './server.js';
@@ -58,8 +58,20 @@ export interface DigestAuthorizationOptions {
  */
 function rank(challenge: AuthValue): number {
   if (!isDigest(challenge)) return -1;
-  const algorithm = algorithmOf(challenge.params.get('algorithm'));
-  return algorithm === undefined ? -1 : DIGEST_ALGORITHMS.indexOf(algorithm);
+  const algorithm = clientAlgorithm(challenge.params.get('algorithm'));
+  return algorithm === undefined ? -1 : DIGEST_ALGORITHMS.indexOf(algorithm.base);
+}
+
+/**
+ * The algorithm a client answers with: MD5, SHA-256 or SHA-512-256, or their `-sess` forms
+ * (RFC 7616 §3.4.2), MD5 when the parameter is absent.
+ */
+function clientAlgorithm(param: string | null | undefined): { base: DigestAlgorithm; sess: boolean } | undefined {
+  if (param === undefined) return { base: 'MD5', sess: false };
+  const p = String(param);
+  const sess = /-sess$/i.test(p);
+  const base = algorithmOf(sess ? p.slice(0, -5) : p);
+  return base === undefined ? undefined : { base, sess };
 }
 
 /**
@@ -115,8 +127,9 @@ export function digestAuthorization(
   const ch = typeof challenge === 'string' ? parseAuth(challenge, 'WWW-Authenticate') : challenge;
   if (!isDigest(ch)) throw new RangeError(`not a Digest challenge: scheme ${ch.scheme}`);
   const algorithmParam = ch.params.get('algorithm');
-  const algorithm = algorithmOf(algorithmParam);
-  if (algorithm === undefined) throw new RangeError(`unsupported digest algorithm ${String(algorithmParam)}`);
+  const chosen = clientAlgorithm(algorithmParam);
+  if (chosen === undefined) throw new RangeError(`unsupported digest algorithm ${String(algorithmParam)}`);
+  const algorithm = chosen.base;
   const realm = param(ch, 'realm');
   const nonce = param(ch, 'nonce');
   if (realm === undefined || nonce === undefined) throw new RangeError('a Digest challenge needs realm and nonce');
@@ -134,7 +147,12 @@ export function digestAuthorization(
   }
   const cnonce = options.cnonce ?? hex(randomBytes(8));
   const ncText = nc.toString(16).padStart(8, '0');
-  const ha1 = computeHa1(algorithm, credentials.username, realm, credentials.password);
+  let ha1 = computeHa1(algorithm, credentials.username, realm, credentials.password);
+  // RFC 7616 §3.4.2: for a -sess algorithm, A1 also takes the nonce and cnonce.
+  if (chosen.sess) ha1 = H(algorithm, `${ha1}:${nonce}:${cnonce}`);
+  // RFC 7616 §3.4.4: with userhash the user name travels as H(username:realm).
+  const userhash = String(ch.params.get('userhash') ?? '').toLowerCase() === 'true';
+  const username = userhash ? H(algorithm, `${credentials.username}:${realm}`) : credentials.username;
   const response = computeResponse(algorithm, ha1, {
     method: request.method,
     uri: request.uri,
@@ -144,8 +162,9 @@ export function digestAuthorization(
     cnonce,
     body: request.body,
   });
-  let out = `Digest username=${quote(credentials.username)}, realm=${quote(realm)}, nonce=${quote(nonce)}, uri=${quote(request.uri)}, response="${response}"`;
-  if (algorithmParam !== undefined) out += `, algorithm=${algorithm}`;
+  let out = `Digest username=${quote(username)}, realm=${quote(realm)}, nonce=${quote(nonce)}, uri=${quote(request.uri)}, response="${response}"`;
+  if (algorithmParam !== undefined) out += `, algorithm=${algorithmParam}`;
+  if (userhash) out += ', userhash=true';
   if (qop !== undefined) out += `, cnonce=${quote(cnonce)}, qop=${qop}, nc=${ncText}`;
   const opaque = param(ch, 'opaque');
   if (opaque !== undefined) out += `, opaque=${quote(opaque)}`;
