@@ -23,7 +23,9 @@ describe('pickChallenge (RFC 8760 §2.4)', () => {
     expect(
       pickChallenge([ch('realm="r", nonce="1"', 'Bearer'), ch('realm="r", nonce="1", algorithm=SHA-1'), a, b]),
     ).toBe(a);
-    expect(pickChallenge([ch('realm="r", nonce="1", algorithm=MD5-sess')])).toBeUndefined();
+    const sess = ch('realm="r", nonce="1", algorithm=MD5-sess');
+    expect(pickChallenge([sess])).toBe(sess);
+    expect(pickChallenge([ch('realm="r", nonce="1", algorithm=SHA-1-sess')])).toBeUndefined();
     expect(pickChallenge([])).toBeUndefined();
   });
 });
