@@ -87,7 +87,8 @@ export interface LocationService {
    * removed; the same Call-ID and a lower CSeq → written or removed; the same Call-ID and the
    * same CSeq → a retransmission, left as it is; the same Call-ID and a higher CSeq → the whole
    * update fails `out-of-order`. Expired bindings are dropped first. If the AOR would then hold
-   * more than `maxBindings`, the update fails `too-many`.
+   * more than `maxBindings` and more than it held before, the update fails `too-many` (an AOR
+   * already over a lowered limit may still refresh or shrink).
    *
    * @param aor - canonical address-of-record
    * @param changes - what the REGISTER asks for

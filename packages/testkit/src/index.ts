@@ -4,7 +4,8 @@
  * {@link VirtualEndpoint | transports} over links that lose, delay, duplicate and reorder from one
  * seed, ladder diagrams of what went over it ({@link ladderText}, {@link ladderSvg},
  * {@link withLadder}), the {@link sip} template tag that writes CRLF messages, and compliance
- * suites that check your own implementations ({@link transportComplianceChecks}).
+ * suites that check your own implementations ({@link transportComplianceChecks} for a transport,
+ * {@link locationServiceComplianceChecks} for a location store).
  *
  * @example
  * ```ts
@@ -24,7 +25,18 @@
  */
 
 export { type Clock, VirtualClock } from './clock.js';
-export { type ComplianceCheck, type TransportPair, transportComplianceChecks } from './compliance/index.js';
+export {
+  type BindingChangeLike,
+  type BindingLike,
+  type ComplianceCheck,
+  type LocationComplianceOptions,
+  type LocationPair,
+  type LocationServiceLike,
+  locationServiceComplianceChecks,
+  type TransportPair,
+  transportComplianceChecks,
+  type UpdateResultLike,
+} from './compliance/index.js';
 export { type LadderOptions, type LadderSvgOptions, ladderSvg, ladderText, withLadder } from './ladder.js';
 export {
   type EndpointRef,

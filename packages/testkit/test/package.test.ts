@@ -33,6 +33,7 @@ describe('@sipkit/testkit package', () => {
       'VirtualNetwork',
       'ladderSvg',
       'ladderText',
+      'locationServiceComplianceChecks',
       'sip',
       'transportComplianceChecks',
       'withLadder',

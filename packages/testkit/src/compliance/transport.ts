@@ -16,14 +16,15 @@ export interface TransportPair {
 }
 
 /**
- * One check of the transport compliance suite: run it, and it throws when the transport fails.
+ * One check of a compliance suite (transport, location service): run it, and it rejects when the
+ * implementation falls short.
  *
  * @public
  */
 export interface ComplianceCheck {
   /** What the check demands, as a sentence. */
   readonly name: string;
-  /** Runs the check on a fresh pair; rejects with the reason when the transport falls short. */
+  /** Runs the check on a fresh pair; rejects with the reason when the implementation falls short. */
   run(): Promise<void>;
 }
 
