@@ -12,7 +12,9 @@ const change = fc.record({
   key: fc.constantFrom('sip:k0@192.0.2.1', 'sip:k1@192.0.2.1', 'sip:k2@192.0.2.1'),
   callId: fc.constantFrom('c0', 'c1'),
   cseq: fc.integer({ min: 1, max: 4 }),
-  life: fc.integer({ min: 1, max: 60 }),
+  // Lives and steps in seconds of virtual time: Redis expires keys in real time (PEXPIRE of the
+  // remaining life), so a life of a few ms could run out while the test is still reading.
+  life: fc.integer({ min: 1, max: 60 }).map((s) => s * 1000),
   q: fc.constantFrom(undefined, 0.5, 1),
   remove: fc.boolean(),
 });
@@ -22,13 +24,13 @@ const op = fc.oneof(
     kind: fc.constant('update' as const),
     changes: fc.array(change, { minLength: 1, maxLength: 3 }),
     max: fc.integer({ min: 1, max: 3 }),
-    step: fc.integer({ min: 0, max: 25 }),
+    step: fc.integer({ min: 0, max: 25 }).map((s) => s * 1000),
   }),
   fc.record({
     kind: fc.constant('removeAll' as const),
     callId: fc.constantFrom('c0', 'c1'),
     cseq: fc.integer({ min: 1, max: 4 }),
-    step: fc.integer({ min: 0, max: 25 }),
+    step: fc.integer({ min: 0, max: 25 }).map((s) => s * 1000),
   }),
 );
 

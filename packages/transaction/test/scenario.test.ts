@@ -205,7 +205,7 @@ describe('transactions over a lossy virtual network', () => {
     ).toBeGreaterThan(1000);
     // With seven tries each way, a timeout is rare: a handful in 20,000.
     expect(timeouts).toBeLessThan(200);
-  });
+  }, 120_000);
 
   it('completes 2,000 of each over a reliable transport without a single retransmission or timeout', () => {
     const result = run('tcp', 2_000, 7);
@@ -213,7 +213,7 @@ describe('transactions over a lossy virtual network', () => {
     expect(result.layerB.counters.serverRetransmissions).toBe(0);
     // One ACK per 486, absorbed by its INVITE server transaction.
     expect(result.layerB.counters.serverAcks).toBe(1_000);
-  });
+  }, 60_000);
 
   it('replays exactly from the seed', () => {
     const one = run('udp', 300, 9);
