@@ -1083,6 +1083,24 @@ export class UserAgent extends Emitter<UserAgentEvents> {
       tx.respond(createResponse(req, 420, { headers: [['Unsupported', unsupported.join(', ')]] }));
       return;
     }
+    // §8.2.3: a body we cannot read (a session description other than SDP, an encoding we do
+    // not know) → 415 with Accept and Accept-Encoding. MESSAGE bodies are for the application.
+    if (req.body.length > 0 && (method === 'INVITE' || method === 'UPDATE' || method === 'PRACK' || method === 'ACK')) {
+      const type = req.contentType;
+      const ok = type === undefined || `${type.type}/${type.subtype}`.toLowerCase() === 'application/sdp';
+      const encoded = req.contentEncoding.some((e) => e.toLowerCase() !== 'identity');
+      if ((!ok || encoded) && method !== 'ACK') {
+        tx.respond(
+          createResponse(req, 415, {
+            headers: [
+              ['Accept', 'application/sdp'],
+              ['Accept-Encoding', 'identity'],
+            ],
+          }),
+        );
+        return;
+      }
+    }
     if (method === 'CANCEL') {
       this.#onCancel(req, tx);
       return;

@@ -101,3 +101,41 @@ describe('reliable provisional responses (RFC 3262)', () => {
     expect(failed).toEqual([504]);
   });
 });
+
+describe('early media offer/answer with @sipkit/sdp (RFC 3262 §5, RFC 3264)', () => {
+  it('the INVITE offers, the reliable 183 answers, and both sides agree on PCMA', async () => {
+    const { createAnswer, parseSdp, serializeSdp, OfferAnswer } = await import('@sipkit/sdp');
+    const { clock, alice, incoming } = pair();
+    const offer =
+      'v=0\r\no=alice 2890844526 2890844526 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n' +
+      'm=audio 49170 RTP/AVP 0 8 101\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n';
+    const callerSession = new OfferAnswer();
+    callerSession.setLocalOffer(parseSdp(offer));
+    const call = alice.invite('sip:bob@10.0.0.2', { body: offer });
+    await clock.advanceAsync(20);
+    const inc = incoming[0] as IncomingCall;
+    const calleeSession = new OfferAnswer();
+    const remote = parseSdp(text(inc.remoteBody));
+    calleeSession.setRemoteOffer(remote);
+    const answer = calleeSession.setLocalAnswer(
+      createAnswer(remote, {
+        address: '10.0.0.2',
+        ports: { audio: 30000 },
+        codecs: {
+          audio: [
+            { name: 'PCMA', clockRate: 8000 },
+            { name: 'telephone-event', clockRate: 8000 },
+          ],
+        },
+      }),
+    );
+    inc.ring({ status: 183, reliable: true, body: serializeSdp(answer) });
+    await clock.advanceAsync(100);
+    callerSession.setRemoteAnswer(parseSdp(text(call.remoteBody)));
+    expect(callerSession.state).toBe('stable');
+    expect(calleeSession.state).toBe('stable');
+    const agreed = parseSdp(text(call.remoteBody)).media[0];
+    expect(agreed?.port).toBe(30000);
+    expect(agreed?.codecs.map((c) => c.name)).toEqual(['PCMA', 'telephone-event']);
+  });
+});
