@@ -1077,6 +1077,12 @@ export class UserAgent extends Emitter<UserAgentEvents> {
       tx.respond(createResponse(req, 416));
       return;
     }
+    // §8.2.2.2: the same request arriving twice by different paths (no To tag, the From tag,
+    // Call-ID and CSeq of another transaction) → 482.
+    if (method !== 'CANCEL' && req.to?.tag === undefined && this.layer.isMerged(req, tx)) {
+      tx.respond(createResponse(req, 482, { reason: 'Loop Detected' }));
+      return;
+    }
     // §8.2.2.3: Require we do not support (we support 100rel and timer) → 420 with Unsupported.
     const unsupported = req.require.filter((t) => !['100rel', 'timer'].includes(t.toLowerCase()));
     if (unsupported.length > 0 && method !== 'CANCEL' && method !== 'ACK') {
@@ -1108,11 +1114,6 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     const toTag = req.to?.tag;
     if (toTag !== undefined) {
       this.#inDialogRequest(req, tx);
-      return;
-    }
-    // §8.2.2.2: the same request arriving twice by different paths → 482.
-    if (this.layer.isMerged(req, tx)) {
-      tx.respond(createResponse(req, 482, { reason: 'Loop Detected' }));
       return;
     }
     switch (method) {
