@@ -50,12 +50,28 @@ export function hashOf(algorithm: DigestAlgorithm): (data: Uint8Array) => Uint8A
 }
 
 /**
+ * The hash function digest runs on: the algorithm's digest of some bytes. The default,
+ * {@link builtinHash}, is this package's own TypeScript MD5, SHA-256 and SHA-512/256, which run in
+ * any JavaScript runtime; a server may plug in a faster one (`node:crypto`'s `createHash`, say).
+ *
+ * @public
+ */
+export type DigestHash = (algorithm: DigestAlgorithm, data: Uint8Array) => Uint8Array;
+
+/**
+ * The hashes written in this package (RFC 1321 MD5, FIPS 180-4 SHA-256 and SHA-512/256).
+ *
+ * @public
+ */
+export const builtinHash: DigestHash = (algorithm, data) => hashOf(algorithm)(data);
+
+/**
  * H(data) of RFC 7616 §3.4.1: the lowercase hex digest of the UTF-8 bytes of `data`.
  *
  * @internal
  */
-export function H(algorithm: DigestAlgorithm, data: string | Uint8Array): string {
-  return hex(hashOf(algorithm)(typeof data === 'string' ? utf8(data) : data));
+export function H(algorithm: DigestAlgorithm, data: string | Uint8Array, hash: DigestHash = builtinHash): string {
+  return hex(hash(algorithm, typeof data === 'string' ? utf8(data) : data));
 }
 
 /**
@@ -81,11 +97,18 @@ export function hexLength(algorithm: DigestAlgorithm): number {
  * @param username - the user name, as the client sends it
  * @param realm - the realm
  * @param password - the password
+ * @param hash - the hash function (the built-in one by default)
  * @returns the lowercase hex digest
  * @public
  */
-export function computeHa1(algorithm: DigestAlgorithm, username: string, realm: string, password: string): string {
-  return H(algorithm, `${username}:${realm}:${password}`);
+export function computeHa1(
+  algorithm: DigestAlgorithm,
+  username: string,
+  realm: string,
+  password: string,
+  hash: DigestHash = builtinHash,
+): string {
+  return H(algorithm, `${username}:${realm}:${password}`, hash);
 }
 
 /**
@@ -105,13 +128,14 @@ export function computeResponse(
     cnonce: string;
     body: Uint8Array | undefined;
   },
+  hash: DigestHash = builtinHash,
 ): string {
   // RFC 7616 §3.4.3: A2 = Method:request-uri, with :H(entity-body) for auth-int.
   const a2 =
     parts.qop === 'auth-int'
-      ? `${parts.method}:${parts.uri}:${H(algorithm, parts.body ?? new Uint8Array(0))}`
+      ? `${parts.method}:${parts.uri}:${H(algorithm, parts.body ?? new Uint8Array(0), hash)}`
       : `${parts.method}:${parts.uri}`;
-  const ha2 = H(algorithm, a2);
-  if (parts.qop === undefined) return H(algorithm, `${ha1}:${parts.nonce}:${ha2}`);
-  return H(algorithm, `${ha1}:${parts.nonce}:${parts.nc}:${parts.cnonce}:${parts.qop}:${ha2}`);
+  const ha2 = H(algorithm, a2, hash);
+  if (parts.qop === undefined) return H(algorithm, `${ha1}:${parts.nonce}:${ha2}`, hash);
+  return H(algorithm, `${ha1}:${parts.nonce}:${parts.nc}:${parts.cnonce}:${parts.qop}:${ha2}`, hash);
 }

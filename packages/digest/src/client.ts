@@ -1,5 +1,14 @@
 import { type AuthValue, parseAuth, quote, type SipResponse } from '@sipkit/parser';
-import { algorithmOf, computeHa1, computeResponse, DIGEST_ALGORITHMS, type DigestAlgorithm, H } from './algorithms.js';
+import {
+  algorithmOf,
+  builtinHash,
+  computeHa1,
+  computeResponse,
+  DIGEST_ALGORITHMS,
+  type DigestAlgorithm,
+  type DigestHash,
+  H,
+} from './algorithms.js';
 import { hex, randomBytes } from './internal/bytes.js';
 import { isDigest, param, qopList, readAuth } from './internal/headers.js';
 import type { DigestQop } from './server.js';
@@ -46,6 +55,11 @@ export interface DigestAuthorizationOptions {
    * @defaultValue 1
    */
   nc?: number;
+  /**
+   * The hash function.
+   * @defaultValue {@link builtinHash}
+   */
+  hash?: DigestHash;
   /**
    * The qop wanted, used when the challenge offers it; otherwise `auth` when offered, else
    * `auth-int`.
@@ -147,21 +161,27 @@ export function digestAuthorization(
   }
   const cnonce = options.cnonce ?? hex(randomBytes(8));
   const ncText = nc.toString(16).padStart(8, '0');
-  let ha1 = computeHa1(algorithm, credentials.username, realm, credentials.password);
+  const hash = options.hash ?? builtinHash;
+  let ha1 = computeHa1(algorithm, credentials.username, realm, credentials.password, hash);
   // RFC 7616 §3.4.2: for a -sess algorithm, A1 also takes the nonce and cnonce.
-  if (chosen.sess) ha1 = H(algorithm, `${ha1}:${nonce}:${cnonce}`);
+  if (chosen.sess) ha1 = H(algorithm, `${ha1}:${nonce}:${cnonce}`, hash);
   // RFC 7616 §3.4.4: with userhash the user name travels as H(username:realm).
   const userhash = String(ch.params.get('userhash') ?? '').toLowerCase() === 'true';
-  const username = userhash ? H(algorithm, `${credentials.username}:${realm}`) : credentials.username;
-  const response = computeResponse(algorithm, ha1, {
-    method: request.method,
-    uri: request.uri,
-    nonce,
-    qop,
-    nc: ncText,
-    cnonce,
-    body: request.body,
-  });
+  const username = userhash ? H(algorithm, `${credentials.username}:${realm}`, hash) : credentials.username;
+  const response = computeResponse(
+    algorithm,
+    ha1,
+    {
+      method: request.method,
+      uri: request.uri,
+      nonce,
+      qop,
+      nc: ncText,
+      cnonce,
+      body: request.body,
+    },
+    hash,
+  );
   let out = `Digest username=${quote(username)}, realm=${quote(realm)}, nonce=${quote(nonce)}, uri=${quote(request.uri)}, response="${response}"`;
   if (algorithmParam !== undefined) out += `, algorithm=${algorithmParam}`;
   if (userhash) out += ', userhash=true';
@@ -179,6 +199,11 @@ export function digestAuthorization(
 export interface DigestClientOptions {
   /** The qop wanted when a challenge offers several (see {@link DigestAuthorizationOptions.qop}). */
   qop?: DigestQop;
+  /**
+   * The hash function.
+   * @defaultValue {@link builtinHash}
+   */
+  hash?: DigestHash;
   /**
    * Nonces whose nonce-count the client remembers at most; the oldest is forgotten first.
    * @defaultValue 64
@@ -203,6 +228,7 @@ export interface DigestClientOptions {
 export class DigestClient {
   readonly #credentials: (realm: string) => DigestCredentials | undefined;
   readonly #qop: DigestQop | undefined;
+  readonly #hash: DigestHash | undefined;
   readonly #max: number;
   readonly #counts = new Map<string, number>();
 
@@ -217,6 +243,7 @@ export class DigestClient {
   ) {
     this.#credentials = typeof credentials === 'function' ? credentials : () => credentials;
     this.#qop = options.qop;
+    this.#hash = options.hash;
     this.#max = options.maxNonces ?? 64;
     if (!Number.isInteger(this.#max) || this.#max < 1) {
       throw new RangeError(`DigestClientOptions.maxNonces must be a positive integer, got ${this.#max}`);
@@ -239,6 +266,7 @@ export class DigestClient {
     const nonce = param(ch, 'nonce') ?? '';
     const nc = (this.#counts.get(nonce) ?? 0) + 1;
     const options: DigestAuthorizationOptions = { nc };
+    if (this.#hash !== undefined) options.hash = this.#hash;
     if (this.#qop !== undefined) options.qop = this.#qop;
     const value = digestAuthorization(ch, credentials, request, options);
     this.#counts.delete(nonce);

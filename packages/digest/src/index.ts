@@ -27,7 +27,7 @@
  * @packageDocumentation
  */
 
-export { computeHa1, DIGEST_ALGORITHMS, type DigestAlgorithm } from './algorithms.js';
+export { builtinHash, computeHa1, DIGEST_ALGORITHMS, type DigestAlgorithm, type DigestHash } from './algorithms.js';
 export {
   type DigestAuthorizationOptions,
   DigestClient,

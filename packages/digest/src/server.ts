@@ -1,5 +1,13 @@
 import { type AuthValue, createResponse, quote, type SipRequest, type SipResponse } from '@sipkit/parser';
-import { algorithmOf, computeHa1, computeResponse, type DigestAlgorithm, hexLength } from './algorithms.js';
+import {
+  algorithmOf,
+  builtinHash,
+  computeHa1,
+  computeResponse,
+  type DigestAlgorithm,
+  type DigestHash,
+  hexLength,
+} from './algorithms.js';
 import { constantTimeEqual, utf8 } from './internal/bytes.js';
 import { isDigest, param, readAuth, sameUri } from './internal/headers.js';
 import { checkNonce, mintNonce } from './internal/nonce.js';
@@ -73,6 +81,11 @@ export interface ThrottleOptions {
  * @public
  */
 export interface DigestServerOptions {
+  /**
+   * The hash function.
+   * @defaultValue {@link builtinHash}
+   */
+  hash?: DigestHash;
   /**
    * The key nonces are signed with (HMAC-SHA-256), at least 16 bytes. Every server instance that
    * should accept another's nonces needs the same secret.
@@ -286,6 +299,7 @@ export class DigestServer {
   readonly #now: () => number;
   readonly #counts: NonceCounts;
   readonly #throttle: Throttle | undefined;
+  readonly #hash: DigestHash;
 
   /**
    * @param options - secret, realm, credential store and the rest
@@ -297,6 +311,7 @@ export class DigestServer {
       throw new RangeError('DigestServerOptions.secret is required: a string or bytes, at least 16 bytes long');
     }
     this.#secret = typeof secret === 'string' ? utf8(secret) : secret.slice();
+    this.#hash = options.hash ?? builtinHash;
     if (this.#secret.length < 16) {
       throw new RangeError(`DigestServerOptions.secret must be at least 16 bytes, got ${this.#secret.length}`);
     }
@@ -441,19 +456,25 @@ export class DigestServer {
     // Time is read after the lookup: it may have taken a while.
     if (credential === undefined) return this.#fail(source, { ok: false, reason: 'unknown-user', username });
     let ha1: string | undefined;
-    if ('password' in credential) ha1 = computeHa1(algorithm, username, realm, credential.password);
+    const hash = this.#hash;
+    if ('password' in credential) ha1 = computeHa1(algorithm, username, realm, credential.password, hash);
     else ha1 = credential.ha1[algorithm]?.toLowerCase();
     if (ha1 === undefined) return { ok: false, reason: 'unsupported-algorithm', username };
 
-    const expected = computeResponse(algorithm, ha1, {
-      method: request.method,
-      uri,
-      nonce,
-      qop,
-      nc,
-      cnonce,
-      body: request.body,
-    });
+    const expected = computeResponse(
+      algorithm,
+      ha1,
+      {
+        method: request.method,
+        uri,
+        nonce,
+        qop,
+        nc,
+        cnonce,
+        body: request.body,
+      },
+      hash,
+    );
     const given = response.length === hexLength(algorithm) ? response.toLowerCase() : response;
     if (!constantTimeEqual(expected, given)) return this.#fail(source, { ok: false, reason: 'bad-response', username });
 

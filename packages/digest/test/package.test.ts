@@ -40,6 +40,7 @@ describe('@sipkit/digest package', () => {
       'DIGEST_ALGORITHMS',
       'DigestClient',
       'DigestServer',
+      'builtinHash',
       'computeHa1',
       'digestAuthorization',
       'pickChallenge',

@@ -1,0 +1,59 @@
+// The hash behind digest is pluggable (a server may use node:crypto); the default needs no Node.
+import { createHash } from 'node:crypto';
+import { createRequest, type SipRequest } from '@sipkit/parser';
+import { describe, expect, it } from 'vitest';
+import { builtinHash, DigestClient, type DigestHash, DigestServer, digestAuthorization } from '../src/index.js';
+
+const nodeHash =
+  (calls: string[]): DigestHash =>
+  (algorithm, data) => {
+    calls.push(algorithm);
+    const name = algorithm === 'MD5' ? 'md5' : algorithm === 'SHA-256' ? 'sha256' : 'sha512-256';
+    return new Uint8Array(createHash(name).update(data).digest());
+  };
+
+describe('the DigestHash interface', () => {
+  it('gives the same answers with node:crypto as with the built-in hashes, and is really used', async () => {
+    const calls: string[] = [];
+    const challenge = 'Digest realm="example.com", nonce="n1", qop="auth", algorithm=SHA-256';
+    const req = { method: 'REGISTER', uri: 'sip:example.com' };
+    const creds = { username: 'alice', password: 'secret' };
+    const a = digestAuthorization(challenge, creds, req, { cnonce: 'c', nc: 1 });
+    const b = digestAuthorization(challenge, creds, req, { cnonce: 'c', nc: 1, hash: nodeHash(calls) });
+    expect(b).toBe(a);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(builtinHash('MD5', new TextEncoder().encode('abc'))).toEqual(
+      new Uint8Array(createHash('md5').update('abc').digest()),
+    );
+  });
+
+  it('lets a server and a client both run on node:crypto', async () => {
+    const serverCalls: string[] = [];
+    const clientCalls: string[] = [];
+    const server = new DigestServer({
+      secret: 'a secret long enough for this',
+      realm: 'example.com',
+      credentials: { lookup: () => ({ password: 'secret' }) },
+      hash: nodeHash(serverCalls),
+    });
+    const make = (auth?: string) =>
+      createRequest({
+        method: 'REGISTER',
+        uri: 'sip:example.com',
+        headers: [
+          ['Via', 'SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKh'],
+          ['To', '<sip:alice@example.com>'],
+          ['From', '<sip:alice@example.com>;tag=1'],
+          ['Call-ID', 'h1'],
+          ['CSeq', '1 REGISTER'],
+          ...(auth === undefined ? [] : ([['Authorization', auth]] as [string, string][])),
+        ],
+      }) as SipRequest;
+    const challenge = server.challenge(make());
+    const client = new DigestClient({ username: 'alice', password: 'secret' }, { hash: nodeHash(clientCalls) });
+    const [[, auth] = ['', '']] = client.authorize(challenge, { method: 'REGISTER', uri: 'sip:example.com' });
+    expect((await server.verify(make(auth))).ok).toBe(true);
+    expect(serverCalls.length).toBeGreaterThan(0);
+    expect(clientCalls.length).toBeGreaterThan(0);
+  });
+});
