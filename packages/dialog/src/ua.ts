@@ -807,7 +807,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     }
     // §12.1.1: the UAS copies Record-Route into responses that create a dialog.
     if (request.method === 'INVITE' && status > 100 && status < 300) {
-      for (const rr of request.getAll('Record-Route')) extra.unshift(['Record-Route', rr]);
+      extra.unshift(...request.getAll('Record-Route').map((rr): [string, string] => ['Record-Route', rr]));
     }
     return createResponse(request, status, {
       toTag: tag,
