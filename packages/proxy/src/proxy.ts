@@ -94,6 +94,12 @@ export interface ProxyOptions extends ProxyRouting {
   readonly timerC?: number;
   /** DNS for RFC 3263; numeric hosts need none. */
   readonly resolver?: Resolver;
+  /**
+   * `redirect`: act as a redirect server (§8.3, §16.5): answer requests for our domains with
+   * 302 and the target set as Contacts, instead of forwarding them.
+   * @defaultValue 'proxy'
+   */
+  readonly mode?: 'proxy' | 'redirect';
 }
 
 /**
@@ -311,6 +317,16 @@ export class SipProxy {
       targets = await this.#o.targets(req);
     }
     if (targets.length === 0) return refuse(480, 'Temporarily Unavailable');
+    if (this.#o.mode === 'redirect' && !routed && req.method !== 'ACK') {
+      // §8.3: a redirect server answers 3xx with the targets as Contacts, q-values kept.
+      const contacts = targets.map((t): [string, string] => [
+        'Contact',
+        t.q === undefined ? `<${t.uri}>` : `<${t.uri}>;q=${t.q}`,
+      ]);
+      st.respond(createResponse(req, 302, { headers: contacts }));
+      this.counters.finals++;
+      return;
+    }
     const ctx: Context = {
       request: req,
       st,

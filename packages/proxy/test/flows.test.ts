@@ -288,3 +288,25 @@ describe('§16.3 validation', () => {
     expect(looping.counters.refused).toBe(1);
   });
 });
+
+describe('redirect server (§8.3)', () => {
+  it('answers 302 with the registered contacts and their q-values; the caller sees the 3xx', async () => {
+    const { clock, ua } = world({ mode: 'redirect' });
+    const alice = ua('alice', 1);
+    const bob = ua('bob', 2);
+    await settle(
+      clock,
+      bob.request('REGISTER', 'sip:example.com', {
+        to: 'sip:bob@example.com',
+        headers: [['Contact', '<sip:bob@10.0.1.2:5060>;q=0.7']],
+      }),
+    );
+    const call = alice.invite('sip:bob@example.com');
+    const failed: string[] = [];
+    call.on('failed', (r) =>
+      failed.push(`${(r as SipResponse).status} ${(r as SipResponse).getValues('Contact').join(',')}`),
+    );
+    await clock.advanceAsync(200);
+    expect(failed).toEqual(['302 <sip:bob@10.0.1.2:5060>;q=0.7']);
+  });
+});
