@@ -10,6 +10,7 @@ import {
 import {
   type ClientTransaction,
   type Clock,
+  createCancel,
   type InviteServerTransaction,
   type ServerTransaction,
   systemClock,
@@ -768,13 +769,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     const target = call._target;
     if (tx === undefined || target === undefined) return;
     call._cancelWanted = false;
-    const inv = tx.request;
-    const headers: [string, string][] = [['Via', inv.topVia?.toString() ?? '']];
-    for (const r of inv.getAll('Route')) headers.push(['Route', r]);
-    headers.push(['Max-Forwards', '70']);
-    for (const name of ['From', 'To', 'Call-ID'] as const) headers.push([name, inv.get(name) ?? '']);
-    headers.push(['CSeq', `${inv.cseq?.seq ?? 1} CANCEL`]);
-    const cancel = createRequest({ method: 'CANCEL', uri: inv.uri, headers });
+    const cancel = createCancel(tx.request);
     this.layer.request(cancel, target, { onResponse: () => {}, onFailure: () => {} });
   }
 

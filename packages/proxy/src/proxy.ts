@@ -1,5 +1,4 @@
 import {
-  createRequest,
   createResponse,
   parseMessage,
   parseUri,
@@ -11,6 +10,7 @@ import {
 import {
   type ClientTransaction,
   type Clock,
+  createCancel,
   type InviteServerTransaction,
   type ServerTransaction,
   systemClock,
@@ -646,13 +646,7 @@ export class SipProxy {
   #sendCancel(branch: Branch): void {
     const tx = branch.tx;
     if (tx === undefined || branch.request.method !== 'INVITE' || tx.state === 'Terminated') return;
-    const inv = branch.request;
-    const headers: [string, string][] = [['Via', inv.topVia?.toString() ?? '']];
-    for (const r of inv.getAll('Route')) headers.push(['Route', r]);
-    headers.push(['Max-Forwards', '70']);
-    for (const name of ['From', 'To', 'Call-ID'] as const) headers.push([name, inv.get(name) ?? '']);
-    headers.push(['CSeq', `${inv.cseq?.seq ?? 1} CANCEL`]);
-    const cancel = createRequest({ method: 'CANCEL', uri: inv.uri, headers });
+    const cancel = createCancel(branch.request);
     try {
       this.layer.request(cancel, tx.target, { onResponse: () => undefined, onFailure: () => undefined });
     } catch {

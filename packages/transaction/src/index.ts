@@ -24,6 +24,7 @@
  * @packageDocumentation
  */
 
+export { createCancel } from './cancel.js';
 export { type Clock, systemClock } from './clock.js';
 export { TransactionError, type TransactionErrorCode } from './errors.js';
 export type { FailoverOptions, FailoverRequest } from './failover.js';
