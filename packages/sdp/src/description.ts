@@ -28,6 +28,7 @@ import {
   rtpProto,
   splitAttribute,
 } from './internal/grammar.js';
+import { MEDIA_RANK, SESSION_RANK } from './internal/order.js';
 import { STATIC_PAYLOADS } from './internal/static.js';
 import type {
   Attribute,
@@ -360,25 +361,6 @@ export abstract class SdpSection {
     return this._values('extmap').map(([l, v]) => parseExtMap(l, v));
   }
 }
-
-const SESSION_RANK: Readonly<Record<string, number>> = {
-  v: 0,
-  o: 1,
-  s: 2,
-  i: 3,
-  u: 4,
-  e: 5,
-  p: 6,
-  c: 7,
-  b: 8,
-  t: 9,
-  r: 10,
-  z: 11,
-  k: 12,
-  a: 13,
-};
-
-const MEDIA_RANK: Readonly<Record<string, number>> = { m: 0, i: 1, c: 2, b: 3, k: 4, a: 5 };
 
 /**
  * A media description (RFC 8866 §5.14): the `m=` line and the `i=`, `c=`, `b=`, `k=` and `a=`

@@ -11,6 +11,7 @@ import {
   parseTiming,
   parseZone,
 } from './internal/grammar.js';
+import { MEDIA_RANK, SESSION_RANK, Z_RANK } from './internal/order.js';
 import type { SdpLine } from './types.js';
 
 /**
@@ -32,26 +33,6 @@ export interface ParseSdpOptions {
 
 const KNOWN = 'vosiuepcbtrzkam';
 
-// RFC 8866 §5 and §9: the order of the session-level lines. t, r and z form time
-// descriptions and are checked on their own.
-const SESSION_RANK: Readonly<Record<string, number>> = {
-  v: 0,
-  o: 1,
-  s: 2,
-  i: 3,
-  u: 4,
-  e: 5,
-  p: 6,
-  c: 7,
-  b: 8,
-  t: 9,
-  r: 10,
-  z: 11,
-  k: 12,
-  a: 13,
-};
-const Z_RANK = 11;
-const MEDIA_RANK: Readonly<Record<string, number>> = { m: 0, i: 1, c: 2, b: 3, k: 4, a: 5 };
 /** Types allowed once per section (v, o, s are checked by position). */
 const ONCE = new Set(['i', 'u', 'c', 'k']);
 const ONCE_MEDIA = new Set(['i', 'k']);
