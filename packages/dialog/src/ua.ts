@@ -577,10 +577,10 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     });
   }
 
-  /** The same request again with a new CSeq and branch, some header fields replaced. */
-  #retryWith(req: SipRequest, replace: [string, string][]): SipRequest {
+  /** The same request again with a new CSeq and branch, some header fields replaced or dropped. */
+  #retryWith(req: SipRequest, replace: [string, string][], drop: readonly string[] = []): SipRequest {
     const seq = (req.cseq?.seq ?? 1) + 1;
-    const names = new Set(replace.map(([n]) => n.toLowerCase()));
+    const names = new Set([...replace.map(([n]) => n.toLowerCase()), ...drop]);
     const headers: [string, string][] = [];
     for (const f of req.fields()) {
       const n = f.name.toLowerCase();
@@ -598,18 +598,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
   /** §22.2: the same request again with credentials, a new CSeq and a new branch. */
   #retryWithCredentials(req: SipRequest, res: SipResponse): SipRequest | undefined {
     if (this.#digest === undefined) return undefined;
-    const seq = (req.cseq?.seq ?? 1) + 1;
-    const headers: [string, string][] = [];
-    for (const f of req.fields()) {
-      if (/^(via|cseq|authorization|proxy-authorization|content-length)$/i.test(f.name)) continue;
-      headers.push([f.name, f.value]);
-    }
-    const retry = createRequest({
-      method: req.method,
-      uri: req.uri,
-      headers: [['Via', this.#via()], ...headers, ['CSeq', `${seq} ${req.method}`]],
-      ...(req.body.length > 0 ? { body: req.body } : {}),
-    });
+    const retry = this.#retryWith(req, [], ['authorization', 'proxy-authorization']);
     const auth = this.#digest.authorize(res, { method: retry.method, uri: retry.uri, body: retry.body });
     if (auth.length === 0) return undefined;
     for (const [name, value] of auth) retry.append(name, value);
