@@ -340,23 +340,6 @@ export class SipProxy {
     this.#nextGroup(ctx);
   }
 
-  /** The loop-detection component of §16.6 step 8 for a request as it arrived. */
-  #loopHash(req: SipRequest): string {
-    const via = req.getAll('Via')[0] ?? '';
-    return fnv(
-      [
-        req.uri,
-        tagOf(() => req.to),
-        tagOf(() => req.from),
-        req.callId ?? '',
-        String(req.cseq?.seq ?? ''),
-        via,
-        req.getAll('Proxy-Require').join(','),
-        req.getAll('Proxy-Authorization').join(','),
-      ].join('\x01'),
-    );
-  }
-
   /**
    * §16.3 step 4: a request is looping when a Via of ours carries the same loop hash as this
    * request would get now: it came back unchanged. A spiral (the Request-URI changed on the
@@ -372,14 +355,18 @@ export class SipProxy {
     }
     const ours = vias.filter((v) => `${v.host.replace(/^\[|\]$/g, '')}:${v.port ?? 5060}` === mine);
     if (ours.length === 0) return false;
-    // The hash covers the Via of the hop before ours, which changed when we added ours: compute it
-    // as the copy we sent would have it, from the fields that do not change between hops.
-    const hash = this.#loopHashStable(req);
+    const hash = this.#loopHash(req);
     return ours.some((v) => v.branch?.includes(`.${hash}.`) === true);
   }
 
-  /** The part of the loop hash that survives forwarding: Request-URI, tags, Call-ID, CSeq. */
-  #loopHashStable(req: SipRequest): string {
+  /**
+   * §16.6 step 8: the loop-detection part of our branches, a hash of what a request keeps from
+   * hop to hop: Request-URI, To and From tags, Call-ID, CSeq number, Proxy-Require and
+   * Proxy-Authorization. (The RFC also lists the top Via, which every hop rewrites; a request
+   * that comes back with all of these unchanged is looping.) `via` adds the received top Via, for
+   * a stateless branch that must differ per upstream transaction (§16.11).
+   */
+  #loopHash(req: SipRequest, via = false): string {
     return fnv(
       [
         req.uri,
@@ -388,6 +375,8 @@ export class SipProxy {
         req.callId ?? '',
         String(req.cseq?.seq ?? ''),
         req.getAll('Proxy-Require').join(','),
+        req.getAll('Proxy-Authorization').join(','),
+        via ? (req.getAll('Via')[0] ?? '') : '',
       ].join('\x01'),
     );
   }
@@ -464,7 +453,7 @@ export class SipProxy {
       for (const r of [...target.route, ...existing]) copy.append('Route', r);
     }
     // Step 8: our Via, with a branch that carries the loop-detection hash.
-    const hash = this.#loopHashStable(ctx.request);
+    const hash = this.#loopHash(ctx.request);
     const branchId = `z9hG4bK.${hash}.${(++this.#seq).toString(36)}${this.layer.newBranch().slice(7)}`;
     const t = this.#local;
     const host = t.local.address.includes(':') ? `[${t.local.address}]` : t.local.address;
@@ -684,7 +673,7 @@ export class SipProxy {
     // §16.11: a stateless proxy's branch is a function of the request, the same for retransmissions.
     req.prepend(
       'Via',
-      `SIP/2.0/${t.protocol.toUpperCase()} ${host}:${t.local.port};branch=z9hG4bK.${this.#loopHash(req)}.ack`,
+      `SIP/2.0/${t.protocol.toUpperCase()} ${host}:${t.local.port};branch=z9hG4bK.${this.#loopHash(req, true)}.ack`,
     );
     try {
       const next = req.getValues('Route')[0];
