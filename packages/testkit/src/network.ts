@@ -228,6 +228,13 @@ interface Flow {
   /** Last scheduled arrival a→b and b→a: a later message never arrives before it. */
   lastAb: number;
   lastBa: number;
+  /**
+   * Arrivals not yet handed over, per direction, in send order. A clock whose timers may fire
+   * out of order (a real one rounds delays to whole ms) must not reorder a byte stream, so each
+   * timer delivers everything queued before its own message first.
+   */
+  queueAb: (() => void)[];
+  queueBa: (() => void)[];
 }
 
 const CR = 13;
@@ -641,7 +648,16 @@ export class VirtualNetwork {
       throw new TransportError('SEND_FAILED', `${from.protocol} ${from.name} → ${toName}: connection refused`);
     }
     if (flow === undefined) {
-      flow = { id: `vflow-${++this.#flowIds}`, a: from, b: peer, open: true, lastAb: 0, lastBa: 0 };
+      flow = {
+        id: `vflow-${++this.#flowIds}`,
+        a: from,
+        b: peer,
+        open: true,
+        lastAb: 0,
+        lastBa: 0,
+        queueAb: [],
+        queueBa: [],
+      };
       this.#flows.set(flow.id, flow);
       from.flows.set(peer.name, flow);
       if (!peer.flows.has(from.name)) peer.flows.set(from.name, flow);
@@ -661,7 +677,8 @@ export class VirtualNetwork {
     const f = flow;
     const source: PeerAddress = { address: from.local.address, port: from.local.port };
     const m: InFlight = { r, copies: 0 };
-    this.#schedule(m, at - now, () => {
+    const queue = flow.a === from ? flow.queueAb : flow.queueBa;
+    const arrive = (): void => {
       if (!f.open) return this.#dropCopy(m, 'unreachable');
       if (isCrlf(bytes, 1)) {
         // RFC 5626 §3.5.1: a pong answers a ping; there is nothing to hand up.
@@ -675,6 +692,12 @@ export class VirtualNetwork {
         ? { type: 'ping', source, flow: f.id }
         : { type: 'message', bytes: bytes.slice(), source, flow: f.id };
       this.#deliver(m, peer, event);
+    };
+    queue.push(arrive);
+    this.#schedule(m, at - now, () => {
+      // Deliver, in send order, every arrival queued up to this one (none if already done).
+      const mine = queue.indexOf(arrive);
+      for (const next of queue.splice(0, mine + 1)) next();
     });
     return flow.id;
   }

@@ -371,3 +371,27 @@ describe('VirtualNetwork: peers and endpoints', () => {
     await expect(sent).rejects.toMatchObject({ code: 'SEND_FAILED' });
   });
 });
+
+describe('reliable flows under a clock that fires timers out of order', () => {
+  it('still hands messages over in send order (a real clock rounds delays to whole ms)', async () => {
+    const { VirtualNetwork } = await import('../src/index.js');
+    // A clock that runs pending timers last-scheduled first when told to.
+    const pending: (() => void)[] = [];
+    const clock = {
+      now: () => 0,
+      setTimeout: (cb: () => void) => pending.push(cb),
+      clearTimeout: () => undefined,
+    };
+    const net = new VirtualNetwork({ clock, link: { delay: 1, jitter: 3 } });
+    const a = net.endpoint({ address: '10.0.0.1', port: 5060, protocol: 'tcp' });
+    const b = net.endpoint({ address: '10.0.0.2', port: 5060, protocol: 'tcp' });
+    const got: string[] = [];
+    b.listen((e) => {
+      if (e.type === 'message' && e.bytes !== undefined)
+        got.push(new TextDecoder().decode(e.bytes).split('\r\n')[0] ?? '');
+    });
+    for (let i = 0; i < 5; i++) await a.send(new TextEncoder().encode(`OPTIONS sip:${i}@x SIP/2.0\r\n\r\n`), b.local);
+    for (const run of pending.reverse()) run();
+    expect(got).toEqual([0, 1, 2, 3, 4].map((i) => `OPTIONS sip:${i}@x SIP/2.0`));
+  });
+});
