@@ -679,10 +679,16 @@ export class VirtualNetwork {
     const m: InFlight = { r, copies: 0 };
     const queue = flow.a === from ? flow.queueAb : flow.queueBa;
     const arrive = (): void => {
-      if (!f.open) return this.#dropCopy(m, 'unreachable');
+      if (!f.open) {
+        this.#dropCopy(m, 'unreachable');
+        return;
+      }
       if (isCrlf(bytes, 1)) {
         // RFC 5626 §3.5.1: a pong answers a ping; there is nothing to hand up.
-        if (this.#down.has(peer.name)) return this.#dropCopy(m, 'down');
+        if (this.#down.has(peer.name)) {
+          this.#dropCopy(m, 'down');
+          return;
+        }
         m.copies--;
         r.deliveredAt.push(this.clock.now());
         this.#delivered++;
