@@ -17,7 +17,14 @@ import {
   type TransactionError,
   TransactionLayer,
 } from '@sipkit/transaction';
-import { type Received, type Resolver, resolveTargets, type Target, type Transport } from '@sipkit/transport';
+import {
+  type Drop,
+  type Received,
+  type Resolver,
+  resolveTargets,
+  type Target,
+  type Transport,
+} from '@sipkit/transport';
 
 /**
  * One place to send a request: a URI, its q-value, and the route set to reach it (a registered
@@ -32,6 +39,14 @@ export interface ProxyTarget {
   readonly q?: number | undefined;
   /** Route values to put in front (a Path from the registration), in order. */
   readonly route?: readonly string[] | undefined;
+  /**
+   * Where to send the request instead of its first Route or its Request-URI: a SIP URI such as
+   * `sip:192.0.2.7:49152;transport=tcp`. A registrar that saw a REGISTER arrive on a connection
+   * (RFC 5626 flow) or from behind a NAT sets it to that source, so the request reaches the
+   * contact over the same flow; the Request-URI stays the registered contact (RFC 3261 §16.6
+   * step 7 allows any next hop a policy picks).
+   */
+  readonly destination?: string | undefined;
 }
 
 /**
@@ -53,8 +68,11 @@ export interface ProxyRouting {
    * is answered 480.
    */
   targets(request: SipRequest): readonly ProxyTarget[] | Promise<readonly ProxyTarget[]>;
-  /** A request passed validation (§16.3): answer it here, or let it through. */
-  onRequest?(request: SipRequest): HookResult;
+  /**
+   * A request passed validation (§16.3): answer it here, or let it through. `from` tells where
+   * it came from (transport, source address, connection).
+   */
+  onRequest?(request: SipRequest, from: Received): HookResult;
   /** A copy is about to go to a target (§16.6): add or change header fields. */
   beforeForward?(request: SipRequest, target: ProxyTarget): void;
   /** A response came back from a branch: told only. */
@@ -94,6 +112,8 @@ export interface ProxyOptions extends ProxyRouting {
   readonly timerC?: number;
   /** DNS for RFC 3263; numeric hosts need none. */
   readonly resolver?: Resolver;
+  /** Told of everything the transport layer dropped: malformed input, foreign Via (for logs). */
+  readonly onDrop?: (drop: Drop) => void;
   /**
    * `redirect`: act as a redirect server (§8.3, §16.5): answer requests for our domains with
    * 302 and the target set as Contacts, instead of forwarding them.
@@ -230,6 +250,7 @@ export class SipProxy {
       transports: options.transports,
       clock: this.#clock,
       ...(options.timers === undefined ? {} : { timers: options.timers }),
+      ...(options.onDrop === undefined ? {} : { onDrop: options.onDrop }),
       tu: {
         onRequest: (req, st) => void this.#onRequest(req, st),
         onAck: (ack, from, st) => {
@@ -301,7 +322,7 @@ export class SipProxy {
     const unsupported = req.proxyRequire;
     if (unsupported.length > 0) return refuse(420, 'Bad Extension', [['Unsupported', unsupported.join(', ')]]);
     // User hook: answer locally (authentication, policy …).
-    const local = await this.#o.onRequest?.(req);
+    const local = await this.#o.onRequest?.(req, st.from);
     if (local !== undefined) {
       st.respond(local);
       return;
@@ -475,7 +496,7 @@ export class SipProxy {
     let targets: Target[] = [];
     try {
       const next = copy.getValues('Route')[0];
-      const uri = parseUri(next === undefined ? copy.uri : uriOfRoute(next));
+      const uri = parseUri(target.destination ?? (next === undefined ? copy.uri : uriOfRoute(next)));
       if (uri.kind === 'sip') {
         targets = await resolveTargets(uri, this.#o.resolver ?? NO_DNS, {
           transports: [...new Set(this.#o.transports.map((x) => x.protocol))],
