@@ -77,7 +77,10 @@ export interface ProxyRouting {
   beforeForward?(request: SipRequest, target: ProxyTarget): void;
   /** A response came back from a branch: told only. */
   onResponse?(response: SipResponse, target: ProxyTarget): void;
-  /** The response about to be sent upstream (its own Via removed): add or change header fields. */
+  /**
+   * Every response about to be sent upstream: forwarded ones (our Via removed), the proxy's own
+   * refusals (§16.3), and the answers of `onRequest`. Add or change header fields, log, count.
+   */
   beforeRespond?(response: SipResponse): void;
 }
 
@@ -297,7 +300,7 @@ export class SipProxy {
     }
     const refuse = (status: number, reason?: string, headers: [string, string][] = []) => {
       this.counters.refused++;
-      st.respond(createResponse(req, status, { ...(reason === undefined ? {} : { reason }), headers }));
+      this.#reply(st, createResponse(req, status, { ...(reason === undefined ? {} : { reason }), headers }));
     };
     // §16.3 step 2: the URI scheme.
     let ruri: Uri;
@@ -311,7 +314,7 @@ export class SipProxy {
     const mf = req.maxForwards;
     if (mf === 0) {
       if (req.method === 'OPTIONS') {
-        st.respond(createResponse(req, 200, { headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS']] }));
+        this.#reply(st, createResponse(req, 200, { headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS']] }));
         return;
       }
       return refuse(483);
@@ -324,7 +327,7 @@ export class SipProxy {
     // User hook: answer locally (authentication, policy …).
     const local = await this.#o.onRequest?.(req, st.from);
     if (local !== undefined) {
-      st.respond(local);
+      this.#reply(st, local);
       return;
     }
     // §16.4: route preprocessing.
@@ -344,7 +347,7 @@ export class SipProxy {
         'Contact',
         t.q === undefined ? `<${t.uri}>` : `<${t.uri}>;q=${t.q}`,
       ]);
-      st.respond(createResponse(req, 302, { headers: contacts }));
+      this.#reply(st, createResponse(req, 302, { headers: contacts }));
       this.counters.finals++;
       return;
     }
@@ -609,6 +612,12 @@ export class SipProxy {
     this.#send(ctx, this.#upstreamCopy(res));
   }
 
+  /** A response of the proxy's own (not of a response context), through `beforeRespond`. */
+  #reply(st: ServerTransaction, res: SipResponse): void {
+    this.#o.beforeRespond?.(res);
+    st.respond(res);
+  }
+
   #send(ctx: Context, res: SipResponse): void {
     this.#o.beforeRespond?.(res);
     if (res.status >= 200) this.counters.finals++;
@@ -669,10 +678,10 @@ export class SipProxy {
     const ist = this.layer.findInviteServerTransaction(cancel);
     const ctx = ist === undefined ? undefined : this.#contexts.get(ist);
     if (ctx === undefined) {
-      st.respond(createResponse(cancel, 481));
+      this.#reply(st, createResponse(cancel, 481));
       return;
     }
-    st.respond(createResponse(cancel, 200));
+    this.#reply(st, createResponse(cancel, 200));
     if (ctx.answered || ctx.cancelled) return;
     ctx.cancelled = true;
     this.#cancelOthers(ctx, undefined);
