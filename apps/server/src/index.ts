@@ -1,0 +1,19 @@
+// sipkit-server as a library: what main.ts and the tests use.
+export {
+  ConfigError,
+  checkConfig,
+  configFromFlags,
+  DEFAULTS,
+  type ListenerConfig,
+  type ListenerProtocol,
+  type LocationConfig,
+  parseConfig,
+  parseHostPort,
+  parseUsersFile,
+  type ServerConfig,
+  USAGE,
+  type UserConfig,
+} from './config.js';
+export { createLogger } from './log.js';
+export { type HttpEndpoint, Metrics, startHttp } from './metrics.js';
+export { type SipKitServer, startServer } from './server.js';

@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+// The sipkit-server command: flags and configuration in, a running server out, graceful stop on
+// SIGTERM and SIGINT.
+import { parseArgs } from 'node:util';
+import { ConfigError, configFromFlags, USAGE } from './config.js';
+import { createLogger } from './log.js';
+import { startServer } from './server.js';
+
+const repeatable = { type: 'string', multiple: true } as const;
+
+async function main(argv: string[]): Promise<number> {
+  let flags: ReturnType<typeof parseArgs>['values'];
+  try {
+    ({ values: flags } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        config: { type: 'string' },
+        udp: repeatable,
+        tcp: repeatable,
+        tls: repeatable,
+        ws: repeatable,
+        wss: repeatable,
+        cert: { type: 'string' },
+        key: { type: 'string' },
+        domain: repeatable,
+        users: { type: 'string' },
+        redis: { type: 'string' },
+        foreign: { type: 'string' },
+        'no-auth': { type: 'boolean' },
+        'max-connections': { type: 'string' },
+        http: { type: 'string' },
+        'no-http': { type: 'boolean' },
+        'log-level': { type: 'string' },
+        pretty: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+    }));
+  } catch (e) {
+    process.stderr.write(`sipkit-server: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (flags.help === true) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  let config: ReturnType<typeof configFromFlags>;
+  try {
+    config = configFromFlags(flags);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(`sipkit-server: bad configuration: ${e.message}\n`);
+    return 2;
+  }
+  const log = createLogger(config.log);
+  const server = await startServer(config, log).catch((e: unknown) => {
+    log.fatal({ err: String(e) }, 'could not start');
+    return undefined;
+  });
+  if (server === undefined) return 1;
+  for (const u of server.demoUsers) {
+    log.info({ user: `${u.name}@${config.domains[0]}`, password: u.password }, 'demo user (no users configured)');
+  }
+  // Bad input from the network is handled where it arrives; anything that still escapes is
+  // logged and the server keeps running.
+  process.on('uncaughtException', (e) => log.error({ err: String(e), stack: e.stack }, 'uncaught exception'));
+  process.on('unhandledRejection', (e) => log.error({ err: String(e) }, 'unhandled rejection'));
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'stopping');
+      void server.drain().then(resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`sipkit-server: ${String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

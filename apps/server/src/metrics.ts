@@ -1,0 +1,192 @@
+// Prometheus metrics (prom-client) and the small HTTP endpoint serving them with /health.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { SipProxy } from '@sipkit/proxy';
+import type { Registrar } from '@sipkit/registrar';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+
+const METHODS = new Set([
+  'INVITE',
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'OPTIONS',
+  'REGISTER',
+  'MESSAGE',
+  'PRACK',
+  'UPDATE',
+  'INFO',
+  'SUBSCRIBE',
+  'NOTIFY',
+  'REFER',
+  'PUBLISH',
+]);
+
+/** The server's metrics, all in one registry. */
+export class Metrics {
+  readonly registry = new Registry();
+  /** Requests that passed §16.3 validation, by method. */
+  readonly requests = new Counter({
+    name: 'sipkit_requests_total',
+    help: 'SIP requests that passed validation, by method',
+    labelNames: ['method'],
+    registers: [this.registry],
+  });
+  /** Responses sent upstream (forwarded or our own), by status code. */
+  readonly responses = new Counter({
+    name: 'sipkit_responses_total',
+    help: 'SIP responses sent, by status code',
+    labelNames: ['code'],
+    registers: [this.registry],
+  });
+  /** Input dropped by the transport layer or a listener, by reason. */
+  readonly dropped = new Counter({
+    name: 'sipkit_dropped_total',
+    help: 'Messages and connections dropped for what a peer sent, by reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  /** Digest failures, by reason. */
+  readonly authFailures = new Counter({
+    name: 'sipkit_auth_failures_total',
+    help: 'Digest authentication failures of calls, by reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'sipkit_process_' });
+  }
+
+  /** A method label: the standard ones by name, extensions as `other` (labels stay bounded). */
+  method(method: string): string {
+    return METHODS.has(method) ? method : 'other';
+  }
+
+  /** Mirrors the counters the layers keep, read at each scrape. */
+  watch(parts: { proxy: SipProxy; registrar: Registrar }): void {
+    const { proxy, registrar } = parts;
+    const mirror = (name: string, help: string, label: string, read: () => Record<string, number>) => {
+      const last = new Map<string, number>();
+      new Counter({
+        name,
+        help,
+        labelNames: [label],
+        registers: [this.registry],
+        collect() {
+          for (const [key, value] of Object.entries(read())) {
+            const delta = value - (last.get(key) ?? 0);
+            if (delta > 0) this.inc({ [label]: key }, delta);
+            last.set(key, value);
+          }
+        },
+      });
+    };
+    mirror(
+      'sipkit_transport_total',
+      'Transport layer events (messages, malformed, 400s sent, pings …)',
+      'event',
+      () => ({
+        ...proxy.layer.transport.counters,
+      }),
+    );
+    mirror(
+      'sipkit_transactions_total',
+      'Transaction layer events (started, retransmissions, timeouts …)',
+      'event',
+      () => ({
+        ...proxy.layer.counters,
+      }),
+    );
+    mirror('sipkit_proxy_total', 'Proxy core events (requests, branches, finals, refused, Timer C …)', 'event', () => ({
+      ...proxy.counters,
+    }));
+    mirror('sipkit_registrations_total', 'REGISTER outcomes (requests, ok, challenged, refused)', 'result', () => ({
+      ...registrar.counters,
+    }));
+    mirror(
+      'sipkit_errors_total',
+      'Errors: transaction timeouts, transport failures, caught exceptions',
+      'kind',
+      () => ({
+        timeout: proxy.layer.counters.timeouts,
+        transport: proxy.layer.counters.transportErrors,
+        handler: proxy.layer.counters.tuErrors + proxy.layer.transport.counters.receiverErrors,
+      }),
+    );
+    new Gauge({
+      name: 'sipkit_transactions',
+      help: 'Live transactions, by kind',
+      labelNames: ['kind'],
+      registers: [this.registry],
+      collect() {
+        const s = proxy.layer.size;
+        this.set({ kind: 'client' }, s.client);
+        this.set({ kind: 'server' }, s.server);
+        this.set({ kind: 'completed' }, s.completed);
+      },
+    });
+    new Gauge({
+      name: 'sipkit_proxy_contexts',
+      help: 'Live response contexts (requests being proxied)',
+      registers: [this.registry],
+      collect() {
+        this.set(proxy.contexts);
+      },
+    });
+  }
+}
+
+/** The HTTP endpoint for /metrics and /health. */
+export interface HttpEndpoint {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `/metrics` (Prometheus text format) and `/health` (200, or 503 while draining).
+ *
+ * @param at - host and port (0 picks one)
+ * @param metrics - what to serve
+ * @param healthy - false while draining
+ */
+export async function startHttp(
+  at: { host: string; port: number },
+  metrics: Metrics,
+  healthy: () => boolean,
+): Promise<HttpEndpoint> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET') {
+      res.writeHead(405, { allow: 'GET' }).end();
+    } else if (path === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        (e: unknown) => res.writeHead(500).end(String(e)),
+      );
+    } else if (path === '/health') {
+      const ok = healthy();
+      res
+        .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: ok ? 'ok' : 'draining' }));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(at.port, at.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = at.host.includes(':') ? `[${at.host}]` : at.host;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,362 @@
+// sipkit-server: a registrar (RFC 3261 §10), a stateful proxy (§16) and digest authentication
+// (§22, RFC 7616) composed from the public APIs of the SIPKit packages, with logs, metrics and a
+// graceful shutdown around them.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { type Credential, type DigestAlgorithm, DigestServer } from '@sipkit/digest';
+import { RedisLocationService } from '@sipkit/location-redis';
+import {
+  createResponse,
+  parseUri,
+  type SipRequest,
+  type SipResponse,
+  type SipUri,
+  validateRequest,
+} from '@sipkit/parser';
+import { type ProxyTarget, SipProxy } from '@sipkit/proxy';
+import { canonicalAor, type LocationService, MemoryLocationService, Registrar } from '@sipkit/registrar';
+import type { Drop, Received, Transport } from '@sipkit/transport';
+import { tcpTransport, tlsTransport, udpTransport, wssTransport, wsTransport } from '@sipkit/transport-node';
+import { Cluster, Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { type ListenerConfig, parseUsersFile, type ServerConfig } from './config.js';
+import { type HttpEndpoint, Metrics, startHttp } from './metrics.js';
+
+/** A running sipkit-server. */
+export interface SipKitServer {
+  readonly config: ServerConfig;
+  readonly proxy: SipProxy;
+  readonly registrar: Registrar;
+  readonly location: LocationService;
+  /** The listeners as bound (port 0 in the configuration becomes the real port here). */
+  readonly listeners: readonly { readonly transport: string; readonly host: string; readonly port: number }[];
+  /** Where /metrics and /health are served, when they are. */
+  readonly http: HttpEndpoint | undefined;
+  readonly metrics: Metrics;
+  /** The demo users made up at start when the configuration names none (their passwords are printed). */
+  readonly demoUsers: readonly { readonly name: string; readonly password: string }[];
+  /** True once {@link SipKitServer.drain} began. */
+  readonly draining: boolean;
+  /**
+   * Graceful stop: refuse new requests with 503, let live transactions finish (or the timeout
+   * pass), then close everything.
+   */
+  drain(timeoutMs?: number): Promise<void>;
+  /** Closes listeners, the HTTP endpoint and the location service at once. */
+  close(): Promise<void>;
+}
+
+const ALGORITHMS: readonly DigestAlgorithm[] = ['SHA-256', 'MD5'];
+
+/** Methods that stay with the proxy whatever the auth policy: they belong to an existing transaction or dialog. */
+function inDialog(req: SipRequest): boolean {
+  if (req.method === 'ACK' || req.method === 'CANCEL') return true;
+  try {
+    return req.to?.tag !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** Where a message came from, as a SIP URI: what a flow-bound registration is reached through. */
+function flowUri(from: Received): string {
+  const a = from.source.address;
+  const host = a.includes(':') ? `[${a}]` : a;
+  return `sip:${host}:${from.source.port};transport=${from.transport.protocol}`;
+}
+
+/** Whether a binding's source names a connection (RFC 5626 flow) rather than a datagram peer. */
+function isFlowSource(source: string | undefined): source is string {
+  return source !== undefined && /;transport=(tcp|tls|ws|wss)$/.test(source);
+}
+
+async function openTransport(
+  l: ListenerConfig,
+  config: ServerConfig,
+  onError: (e: unknown) => void,
+): Promise<Transport> {
+  const { limits } = config;
+  const stream = {
+    host: l.host,
+    port: l.port,
+    idleTimeoutMs: limits.idleTimeoutMs,
+    maxConnections: limits.maxConnections,
+    maxConnectionsPerAddress: limits.maxConnectionsPerAddress,
+  };
+  const tls = () => ({ cert: readFileSync(l.cert as string), key: readFileSync(l.key as string) });
+  switch (l.transport) {
+    case 'udp':
+      return udpTransport({ host: l.host, port: l.port });
+    case 'tcp':
+      return tcpTransport({ ...stream, limits: { maxMessageSize: limits.maxMessageSize }, onConnectionError: onError });
+    case 'tls':
+      return tlsTransport({
+        ...stream,
+        ...tls(),
+        limits: { maxMessageSize: limits.maxMessageSize },
+        onConnectionError: onError,
+      });
+    case 'ws':
+      return wsTransport({ ...stream, maxMessageSize: limits.maxMessageSize });
+    case 'wss':
+      return wssTransport({ ...stream, ...tls(), maxMessageSize: limits.maxMessageSize });
+  }
+}
+
+function openLocation(config: ServerConfig): { location: LocationService; close: () => Promise<void> } {
+  const l = config.location;
+  if (l.type === 'memory') return { location: new MemoryLocationService(), close: async () => undefined };
+  const redis =
+    l.type === 'redis'
+      ? new Redis(l.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true })
+      : new Cluster(l.nodes.map((n) => n));
+  // A Redis that is down or restarting is reported, retried by ioredis, and never crashes us.
+  redis.on('error', () => undefined);
+  const location = new RedisLocationService({ redis });
+  return {
+    location,
+    close: async () => {
+      await location.close();
+      redis.disconnect();
+    },
+  };
+}
+
+/**
+ * Starts sipkit-server on a checked configuration.
+ *
+ * @param config - from `checkConfig`, `parseConfig` or `configFromFlags`
+ * @param log - where logs go
+ */
+export async function startServer(config: ServerConfig, log: Logger): Promise<SipKitServer> {
+  const domains = new Set(config.domains);
+  const isOurs = (uri: SipUri) => domains.has(uri.host.toLowerCase());
+  const realm = config.auth.realm ?? (config.domains[0] as string);
+
+  // Users: the configuration's, the users file's, or two demo users with fresh passwords.
+  const users = new Map<string, Credential>();
+  const listed = [
+    ...config.users,
+    ...(config.usersFile === undefined ? [] : parseUsersFile(readFileSync(config.usersFile, 'utf8'), config.usersFile)),
+  ];
+  for (const u of listed) users.set(u.name, 'password' in u ? { password: u.password } : { ha1: u.ha1 });
+  const demoUsers: { name: string; password: string }[] = [];
+  if (listed.length === 0) {
+    for (const name of ['alice', 'bob']) {
+      const password = randomBytes(6).toString('base64url');
+      users.set(name, { password });
+      demoUsers.push({ name, password });
+    }
+  }
+
+  const digest = new DigestServer({
+    secret: config.auth.secret ?? randomBytes(32),
+    realm,
+    algorithms: ALGORITHMS,
+    credentials: { lookup: (username) => users.get(username) },
+  });
+  const { location, close: closeLocation } = openLocation(config);
+  const registrar = new Registrar({
+    domains: (host) => domains.has(host.toLowerCase()),
+    location,
+    ...(config.auth.register ? { auth: digest } : {}),
+  });
+
+  const metrics = new Metrics();
+  const transports: Transport[] = [];
+  try {
+    for (const l of config.listen) {
+      transports.push(
+        await openTransport(l, config, (e) => {
+          metrics.dropped.inc({ reason: 'connection' });
+          log.warn(
+            { err: String(e), listener: `${l.transport}:${l.host}:${l.port}` },
+            'connection closed for what its peer sent',
+          );
+        }),
+      );
+    }
+  } catch (e) {
+    await Promise.allSettled(transports.map((t) => t.close()));
+    await closeLocation();
+    throw e;
+  }
+
+  let draining = false;
+  // Requests handed to the proxy core and not answered yet: what a drain waits for.
+  const unanswered = new Set<string>();
+  const keyOf = (m: SipRequest | SipResponse): string => {
+    try {
+      return `${m.callId}|${m.cseq?.seq}|${m.cseq?.method}`;
+    } catch {
+      return '';
+    }
+  };
+
+  /** A Route value naming one of our listeners (§16.4 removes it before forwarding). */
+  const isOwnRoute = (value: string): boolean => {
+    const m = /<([^>]*)>/.exec(value);
+    const text = (m?.[1] ?? value).trim();
+    try {
+      const uri = parseUri(text);
+      if (uri.kind !== 'sip') return false;
+      const host = uri.host.replace(/^\[|\]$/g, '').toLowerCase();
+      return transports.some((t) => t.local.address.toLowerCase() === host && t.local.port === (uri.port ?? 5060));
+    } catch {
+      return false;
+    }
+  };
+
+  /** Answers locally: counted by `beforeRespond`, logged here with why. */
+  const refuse = (req: SipRequest, status: number, reason: string, headers: [string, string][] = []): SipResponse => {
+    log.info({ method: req.method, callId: req.callId, status, reason }, 'refused');
+    return createResponse(req, status, { reason, headers });
+  };
+
+  /** §22.3: a request from one of our users must prove it (407 with Proxy-Authenticate). */
+  const authenticate = async (req: SipRequest, from: Received): Promise<SipResponse | undefined> => {
+    const result = await digest.verify(req, { proxy: true, source: from.source.address });
+    if (result.ok) {
+      const fromUri = req.from?.uri;
+      // §22.3 leaves policy to the proxy: a user may call only as itself.
+      if (fromUri?.kind === 'sip' && fromUri.user !== result.username)
+        return refuse(req, 403, 'Forbidden (From is not the authenticated user)');
+      return undefined;
+    }
+    metrics.authFailures.inc({ reason: result.reason });
+    if (result.reason === 'throttled') return refuse(req, 403, 'Forbidden (too many failed attempts)');
+    if (result.reason === 'malformed' || result.reason === 'uri-mismatch')
+      return refuse(req, 400, `Bad Request (credentials ${result.reason})`);
+    if (result.reason !== 'missing')
+      log.info({ method: req.method, callId: req.callId, reason: result.reason }, 'authentication failed');
+    return digest.challenge(req, { proxy: true, stale: result.stale === true });
+  };
+
+  const proxy = new SipProxy({
+    transports,
+    domains: config.domains,
+    onDrop(drop: Drop) {
+      metrics.dropped.inc({ reason: drop.reason });
+      log.warn(
+        {
+          reason: drop.reason,
+          source: `${drop.from.source.address}:${drop.from.source.port}`,
+          answered: drop.answered,
+          err: drop.error === undefined ? undefined : String(drop.error),
+        },
+        'dropped',
+      );
+    },
+    async onRequest(req, from) {
+      metrics.requests.inc({ method: metrics.method(req.method) });
+      if (log.isLevelEnabled('debug'))
+        log.debug({ method: req.method, callId: req.callId, source: flowUri(from) }, 'request');
+      // §16.3 step 1: well-formed enough to act on (mandatory headers present and readable).
+      const valid = validateRequest(req);
+      if (!valid.ok) return refuse(req, valid.status ?? 400, valid.reason ?? 'Bad Request');
+      if (draining && !inDialog(req))
+        return refuse(req, 503, 'Service Unavailable (shutting down)', [['Retry-After', '5']]);
+      if (req.method === 'REGISTER') {
+        const ruri = req.requestUri;
+        // A REGISTER for another domain is not ours to forward (§10.3 step 1).
+        if (ruri.kind === 'sip' && !isOurs(ruri)) return refuse(req, 404, 'Not Found (not a domain of this registrar)');
+        const res = await registrar.handle(req, flowUri(from));
+        if (res.status >= 300 && res.status !== 401)
+          log.info({ method: 'REGISTER', callId: req.callId, status: res.status, reason: res.reason }, 'refused');
+        return res;
+      }
+      if (inDialog(req)) {
+        if (req.method !== 'ACK' && req.method !== 'CANCEL') unanswered.add(keyOf(req));
+        return undefined;
+      }
+      const ruri = req.requestUri;
+      const fromUri = req.from?.uri;
+      const local = fromUri?.kind === 'sip' && isOurs(fromUri);
+      if (local && config.auth.calls) {
+        const refusal = await authenticate(req, from);
+        if (refusal !== undefined) return refusal;
+      }
+      const routed = req.getValues('Route').some((r) => !isOwnRoute(r));
+      if (ruri.kind === 'sip' && !isOurs(ruri) && !routed && !proxy.isLocal(ruri)) {
+        // Not an open relay: only our own (authenticated) users reach other domains.
+        if (config.foreign === 'refuse') return refuse(req, 403, 'Forbidden (not a domain of this server)');
+        if (!local) return refuse(req, 403, 'Forbidden (relaying denied)');
+        return undefined;
+      }
+      if (ruri.kind === 'sip' && isOurs(ruri) && !routed && !users.has(ruri.user ?? ''))
+        return refuse(req, 404, 'Not Found');
+      unanswered.add(keyOf(req));
+      return undefined;
+    },
+    async targets(req): Promise<ProxyTarget[]> {
+      const ruri = req.requestUri;
+      if (ruri.kind !== 'sip') return [];
+      const bindings = await location.lookup(canonicalAor(ruri), Date.now());
+      return bindings.map((b) => ({
+        uri: b.contact,
+        q: b.q,
+        route: b.path,
+        // RFC 5626 §5.3: a registration that came over a connection is reached over it.
+        destination: isFlowSource(b.source) ? b.source : undefined,
+      }));
+    },
+    beforeRespond(res: SipResponse) {
+      metrics.responses.inc({ code: String(res.status) });
+      if (res.status >= 200) unanswered.delete(keyOf(res));
+    },
+  });
+
+  metrics.watch({ proxy, registrar });
+  let http: HttpEndpoint | undefined;
+  if (config.http !== false) {
+    try {
+      http = await startHttp(config.http, metrics, () => !draining);
+    } catch (e) {
+      await proxy.close();
+      await closeLocation();
+      throw e;
+    }
+  }
+  const listeners = transports.map((t) => ({ transport: t.protocol, host: t.local.address, port: t.local.port }));
+  log.info(
+    { listeners: listeners.map((l) => `${l.transport}:${l.host}:${l.port}`), domains: config.domains, http: http?.url },
+    'sipkit-server started',
+  );
+
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      await proxy.close();
+      await http?.close();
+      await closeLocation();
+      log.info('sipkit-server stopped');
+    })();
+    return closed;
+  };
+
+  return {
+    config,
+    proxy,
+    registrar,
+    location,
+    listeners,
+    http,
+    metrics,
+    demoUsers,
+    get draining() {
+      return draining;
+    },
+    async drain(timeoutMs = config.shutdownTimeoutMs) {
+      draining = true;
+      log.info({ timeoutMs }, 'draining: new requests get 503, live transactions finish');
+      const deadline = Date.now() + timeoutMs;
+      // Every request the core forwarded has had its final response. (INVITE transactions then
+      // linger in RFC 6026's Accepted state for 64×T1 only to absorb retransmissions.)
+      while (unanswered.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      if (unanswered.size > 0)
+        log.warn({ unanswered: unanswered.size }, 'drain timed out; closing with requests unanswered');
+      await close();
+    },
+    close,
+  };
+}

@@ -1,0 +1,93 @@
+// Shared by the server tests: a server on free loopback ports, user agents, a log sink.
+import { type AddressInfo, createServer } from 'node:net';
+import { Writable } from 'node:stream';
+import { UserAgent } from '@sipkit/dialog';
+import type { Transport } from '@sipkit/transport';
+import { tcpTransport, udpTransport } from '@sipkit/transport-node';
+import { checkConfig, createLogger, type SipKitServer, startServer } from '../src/index.js';
+
+/** Log lines, parsed, for assertions. */
+export class LogSink extends Writable {
+  readonly lines: Record<string, unknown>[] = [];
+  override _write(chunk: Buffer, _enc: string, done: () => void): void {
+    for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') this.lines.push(JSON.parse(line));
+    done();
+  }
+}
+
+/** A server on port 0 everywhere (UDP, TCP, WS, HTTP), users alice/bob/carol. */
+export async function testServer(
+  overrides: Record<string, unknown> = {},
+): Promise<{ server: SipKitServer; logs: LogSink }> {
+  // UDP and TCP on one port, as on 5060 in production.
+  const port = await freePort();
+  const config = checkConfig({
+    listen: [
+      { transport: 'udp', host: '127.0.0.1', port },
+      { transport: 'tcp', host: '127.0.0.1', port },
+      { transport: 'ws', host: '127.0.0.1', port: 0 },
+    ],
+    domains: ['sipkit.test'],
+    users: [
+      { name: 'alice', password: 'alice-secret' },
+      { name: 'bob', password: 'bob-secret' },
+      { name: 'carol', password: 'carol-secret' },
+    ],
+    auth: { secret: 'a test secret of enough length' },
+    http: '127.0.0.1:0',
+    log: { level: 'info' },
+    ...overrides,
+  });
+  const logs = new LogSink();
+  const server = await startServer(config, createLogger(config.log, logs));
+  return { server, logs };
+}
+
+/** A TCP port free at the moment (its UDP twin is almost always free too). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The bound port of one of the server's listeners. */
+export function portOf(server: SipKitServer, transport: string): number {
+  const l = server.listeners.find((x) => x.transport === transport);
+  if (l === undefined) throw new Error(`no ${transport} listener`);
+  return l.port;
+}
+
+/** A user agent for `user` on its own UDP (or TCP) socket, routed through the server. */
+export async function userAgent(
+  server: SipKitServer,
+  user: string,
+  options: { transport?: 'udp' | 'tcp'; password?: string } = {},
+): Promise<UserAgent> {
+  const protocol = options.transport ?? 'udp';
+  const transport: Transport =
+    protocol === 'udp'
+      ? await udpTransport({ host: '127.0.0.1', port: 0 })
+      : await tcpTransport({ host: '127.0.0.1', port: 0 });
+  const port = portOf(server, protocol);
+  return new UserAgent({
+    transports: [transport],
+    aor: `sip:${user}@sipkit.test`,
+    credentials: { username: user, password: options.password ?? `${user}-secret` },
+    outboundRoute: [`<sip:127.0.0.1:${port};transport=${protocol};lr>`],
+    sessionExpires: 0,
+  });
+}
+
+/** Resolves when `predicate` holds, polling; rejects after `ms`. */
+export async function until(predicate: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

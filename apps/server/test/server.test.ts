@@ -1,0 +1,154 @@
+// sipkit-server on real loopback sockets, with user agents from @sipkit/dialog.
+import { createSocket } from 'node:dgram';
+import type { UserAgent } from '@sipkit/dialog';
+import type { SipResponse } from '@sipkit/parser';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SipKitServer } from '../src/index.js';
+import { portOf, testServer, until, userAgent } from './helpers.js';
+
+let server: SipKitServer | undefined;
+const agents: UserAgent[] = [];
+afterEach(async () => {
+  await Promise.all(agents.splice(0).map((a) => a.close()));
+  await server?.close();
+  server = undefined;
+});
+
+async function started(overrides: Record<string, unknown> = {}) {
+  const s = await testServer(overrides);
+  server = s.server;
+  return s;
+}
+
+async function ua(...args: Parameters<typeof userAgent>): Promise<UserAgent> {
+  const a = await userAgent(...args);
+  agents.push(a);
+  return a;
+}
+
+function finalOf(call: { on(event: 'failed', f: (r: unknown) => void): unknown }): Promise<number> {
+  return new Promise((resolve) => call.on('failed', (r) => resolve((r as SipResponse).status ?? 0)));
+}
+
+describe('sipkit-server', () => {
+  it('registers with digest authentication (401, then 200) and refuses a wrong password', async () => {
+    const { server } = await started();
+    const alice = await ua(server, 'alice');
+    const ok = await alice.register('sip:sipkit.test');
+    expect(ok.status).toBe(200);
+    expect(server.registrar.counters.challenged).toBe(1);
+    expect(await server.location.lookup('sip:alice@sipkit.test', Date.now())).toHaveLength(1);
+    const mallory = await ua(server, 'bob', { password: 'wrong' });
+    const refused = await mallory.register('sip:sipkit.test');
+    // One retry with credentials; the second 401 is final.
+    expect(refused.status).toBe(401);
+    expect(await server.location.lookup('sip:bob@sipkit.test', Date.now())).toHaveLength(0);
+  });
+
+  it('connects a call between two registered users (UDP), authenticating the caller with 407', async () => {
+    const { server } = await started();
+    const alice = await ua(server, 'alice');
+    const bob = await ua(server, 'bob');
+    expect((await bob.register('sip:sipkit.test')).status).toBe(200);
+    bob.on('invite', (call) => {
+      call.ring();
+      call.accept({ body: 'v=0\r\n' });
+    });
+    const call = alice.invite('sip:bob@sipkit.test', { body: 'v=0\r\n' });
+    const progress: number[] = [];
+    call.on('progress', (r) => progress.push(r.status));
+    await until(() => call.state === 'established');
+    expect(progress).toContain(180);
+    await call.bye();
+    await until(() => call.state === 'terminated');
+    const text = await (await fetch(`${server.http?.url}/metrics`)).text();
+    expect(text).toMatch(/sipkit_responses_total\{code="407"\} 1/);
+    expect(text).toMatch(/sipkit_requests_total\{method="INVITE"\} 2/);
+    expect(text).toMatch(/sipkit_requests_total\{method="BYE"\} 1/);
+  });
+
+  it('connects a call over TCP and sends it over the callee’s own registration connection', async () => {
+    const { server } = await started();
+    const alice = await ua(server, 'alice', { transport: 'tcp' });
+    const bob = await ua(server, 'bob', { transport: 'tcp' });
+    expect((await bob.register('sip:sipkit.test')).status).toBe(200);
+    const [binding] = await server.location.lookup('sip:bob@sipkit.test', Date.now());
+    expect(binding?.source).toMatch(/^sip:127\.0\.0\.1:\d+;transport=tcp$/);
+    bob.on('invite', (call) => call.accept({ body: 'v=0\r\n' }));
+    const call = alice.invite('sip:bob@sipkit.test', { body: 'v=0\r\n' });
+    await until(() => call.state === 'established');
+    await call.bye();
+    await until(() => call.state === 'terminated');
+  });
+
+  it('answers 404 for an unknown user, 480 for a known one not registered', async () => {
+    const { server, logs } = await started();
+    const alice = await ua(server, 'alice');
+    const unknown = alice.invite('sip:nobody@sipkit.test');
+    expect(await finalOf(unknown)).toBe(404);
+    const offline = alice.invite('sip:carol@sipkit.test');
+    expect(await finalOf(offline)).toBe(480);
+    expect(logs.lines.some((l) => l.msg === 'refused' && l.status === 404)).toBe(true);
+  });
+
+  it('refuses requests for other domains, and never relays for strangers', async () => {
+    const { server } = await started();
+    const alice = await ua(server, 'alice');
+    const call = alice.invite('sip:someone@elsewhere.example');
+    expect(await finalOf(call)).toBe(403);
+    await server.close();
+    const forwarding = await started({ foreign: 'forward' });
+    const stranger = await userAgent(forwarding.server, 'eve');
+    agents.push(stranger);
+    // eve@sipkit.test is not a user: authentication fails, no relaying.
+    const relay = stranger.invite('sip:someone@elsewhere.example');
+    expect(await finalOf(relay)).toBe(407);
+  });
+
+  it('answers malformed input with 400, counts and logs it, and keeps serving', async () => {
+    const { server, logs } = await started();
+    const port = portOf(server, 'udp');
+    const sock = createSocket('udp4');
+    const replies: string[] = [];
+    sock.on('message', (m) => replies.push(m.toString('latin1')));
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    const bad =
+      'OPTIONS sip:sipkit.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:1;rport;branch=z9hG4bKbad\r\nCSeq: one OPTIONS\r\n' +
+      'Call-ID: x\r\nFrom: <sip:a@sipkit.test>;tag=1\r\nTo: <sip:b@sipkit.test>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n';
+    sock.send(bad, port, '127.0.0.1');
+    sock.send('\x00\x01garbage that is not SIP at all', port, '127.0.0.1');
+    await until(() => replies.length > 0);
+    expect(replies[0]).toMatch(/^SIP\/2\.0 400 /);
+    await until(() => logs.lines.filter((l) => l.msg === 'dropped').length >= 2);
+    sock.close();
+    const text = await (await fetch(`${server.http?.url}/metrics`)).text();
+    expect(text).toMatch(/sipkit_transport_total\{event="malformed"\} 2/);
+    // Still serving.
+    const alice = await ua(server, 'alice');
+    expect((await alice.register('sip:sipkit.test')).status).toBe(200);
+  });
+
+  it('drains on request: health turns 503, new calls get 503, then it closes', async () => {
+    const { server } = await started();
+    expect((await fetch(`${server.http?.url}/health`)).status).toBe(200);
+    const alice = await ua(server, 'alice');
+    const bob = await ua(server, 'bob');
+    expect((await bob.register('sip:sipkit.test')).status).toBe(200);
+    let answer: (() => void) | undefined;
+    bob.on('invite', (call) => {
+      call.ring();
+      answer = () => call.accept({ body: 'v=0\r\n' });
+    });
+    // A call in progress when the drain starts still completes.
+    const live = alice.invite('sip:bob@sipkit.test', { body: 'v=0\r\n' });
+    await until(() => answer !== undefined);
+    const drained = server.drain(3000);
+    expect((await fetch(`${server.http?.url}/health`)).status).toBe(503);
+    const late = alice.invite('sip:bob@sipkit.test');
+    expect(await finalOf(late)).toBe(503);
+    answer?.();
+    await until(() => live.state === 'established');
+    await drained;
+    expect(live.state).toBe('established');
+  });
+});
