@@ -46,6 +46,12 @@ export interface ServerConfig {
     readonly realm?: string;
     /** Nonce signing secret, shared by every instance; random per start when absent. */
     readonly secret?: string;
+    /**
+     * Digest algorithms challenged with, most preferred first: one challenge each (RFC 8760
+     * §2.4). Some clients (SIPp among them) answer only the first and only MD5: list MD5 first
+     * for them.
+     */
+    readonly algorithms: readonly ('SHA-256' | 'MD5' | 'SHA-512-256')[];
   };
   /** Requests for domains that are not ours: forwarded per RFC 3263 (for our own users only), or refused. */
   readonly foreign: 'forward' | 'refuse';
@@ -72,7 +78,7 @@ export const DEFAULTS: ServerConfig = {
   ],
   domains: ['sipkit.test', '127.0.0.1', 'localhost'],
   users: [],
-  auth: { register: true, calls: true },
+  auth: { register: true, calls: true, algorithms: ['SHA-256', 'MD5'] },
   foreign: 'refuse',
   location: { type: 'memory' },
   limits: { maxConnections: 10_000, maxConnectionsPerAddress: 64, idleTimeoutMs: 120_000, maxMessageSize: 65_535 },
@@ -247,10 +253,19 @@ export function checkConfig(raw: unknown, locate: Locate = () => undefined): Ser
       : c.list(o.domains, ['domains']).map((d, i) => c.string(d, ['domains', i]).toLowerCase());
   if (domains.length === 0) c.fail(['domains'], 'needs at least one domain');
   const users = o.users === undefined ? [] : c.list(o.users, ['users']).map((u, i) => checkUser(c, u, ['users', i]));
-  const authRaw = o.auth === undefined ? {} : c.object(o.auth, ['auth'], ['register', 'calls', 'realm', 'secret']);
+  const authRaw =
+    o.auth === undefined ? {} : c.object(o.auth, ['auth'], ['register', 'calls', 'realm', 'secret', 'algorithms']);
+  const algorithms =
+    authRaw.algorithms === undefined
+      ? DEFAULTS.auth.algorithms
+      : c
+          .list(authRaw.algorithms, ['auth', 'algorithms'])
+          .map((a, i) => c.oneOf(a, ['auth', 'algorithms', i], ['SHA-256', 'MD5', 'SHA-512-256'] as const));
+  if (algorithms.length === 0) c.fail(['auth', 'algorithms'], 'needs at least one algorithm');
   const auth = {
     register: authRaw.register === undefined ? DEFAULTS.auth.register : c.bool(authRaw.register, ['auth', 'register']),
     calls: authRaw.calls === undefined ? DEFAULTS.auth.calls : c.bool(authRaw.calls, ['auth', 'calls']),
+    algorithms,
     ...(authRaw.realm === undefined ? {} : { realm: c.string(authRaw.realm, ['auth', 'realm']) }),
     ...(authRaw.secret === undefined ? {} : { secret: c.string(authRaw.secret, ['auth', 'secret']) }),
   };

@@ -3,7 +3,7 @@
 // graceful shutdown around them.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { type Credential, type DigestAlgorithm, DigestServer } from '@sipkit/digest';
+import { type Credential, DigestServer } from '@sipkit/digest';
 import { RedisLocationService } from '@sipkit/location-redis';
 import {
   createResponse,
@@ -45,8 +45,6 @@ export interface SipKitServer {
   /** Closes listeners, the HTTP endpoint and the location service at once. */
   close(): Promise<void>;
 }
-
-const ALGORITHMS: readonly DigestAlgorithm[] = ['SHA-256', 'MD5'];
 
 /** Methods that stay with the proxy whatever the auth policy: they belong to an existing transaction or dialog. */
 function inDialog(req: SipRequest): boolean {
@@ -152,7 +150,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
   const digest = new DigestServer({
     secret: config.auth.secret ?? randomBytes(32),
     realm,
-    algorithms: ALGORITHMS,
+    algorithms: config.auth.algorithms,
     credentials: { lookup: (username) => users.get(username) },
   });
   const { location, close: closeLocation } = openLocation(config);
