@@ -339,17 +339,18 @@ export function parseConfig(text: string, file = 'config'): ServerConfig {
     const line = lines.linePos(first.pos[0]).line;
     throw new ConfigError('', `not valid YAML: ${first.message.split('\n')[0]}`, `${file}:${line}`);
   }
+  type Node = { range?: [number, number, number]; items?: unknown[] };
+  type Pair = { key?: { value?: unknown; range?: [number, number, number] } };
+  const line = (offset: number) => `${file}:${lines.linePos(offset).line}`;
   const locate: Locate = (path) => {
-    // The deepest node on the path that exists: a missing key is reported at its parent.
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node?.range !== undefined) return `${file}:${lines.linePos(node.range[0]).line}`;
-      // A key whose value is null has no value node; find the pair's key.
-      const parent = doc.getIn(path.slice(0, n - 1), true) as
-        | { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] }
-        | undefined;
-      const key = parent?.items?.find((p) => p.key?.value === path[n - 1])?.key;
-      if (key?.range !== undefined) return `${file}:${lines.linePos(key.range[0]).line}`;
+    // The line of the key itself (or of the list item); a missing key is reported at its parent.
+    for (let n = path.length; n > 0; n--) {
+      const parent = doc.getIn(path.slice(0, n - 1), true) as Node | undefined;
+      const last = path[n - 1];
+      const item = typeof last === 'number' ? (parent?.items?.[last] as Node | undefined) : undefined;
+      if (item?.range !== undefined) return line(item.range[0]);
+      const key = (parent?.items as Pair[] | undefined)?.find((p) => p.key?.value === last)?.key;
+      if (key?.range !== undefined) return line(key.range[0]);
     }
     return file;
   };

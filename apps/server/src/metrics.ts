@@ -66,6 +66,9 @@ export class Metrics {
   /** Mirrors the counters the layers keep, read at each scrape. */
   watch(parts: { proxy: SipProxy; registrar: Registrar }): void {
     const { proxy, registrar } = parts;
+    // sipkit-server runs the proxy stateful, so the transaction layer is there.
+    const layer = proxy.layer;
+    if (layer === undefined) throw new Error('metrics need a stateful proxy (a transaction layer)');
     const mirror = (name: string, help: string, label: string, read: () => Record<string, number>) => {
       const last = new Map<string, number>();
       new Counter({
@@ -87,7 +90,7 @@ export class Metrics {
       'Transport layer events (messages, malformed, 400s sent, pings …)',
       'event',
       () => ({
-        ...proxy.layer.transport.counters,
+        ...layer.transport.counters,
       }),
     );
     mirror(
@@ -95,7 +98,7 @@ export class Metrics {
       'Transaction layer events (started, retransmissions, timeouts …)',
       'event',
       () => ({
-        ...proxy.layer.counters,
+        ...layer.counters,
       }),
     );
     mirror('sipkit_proxy_total', 'Proxy core events (requests, branches, finals, refused, Timer C …)', 'event', () => ({
@@ -109,9 +112,9 @@ export class Metrics {
       'Errors: transaction timeouts, transport failures, caught exceptions',
       'kind',
       () => ({
-        timeout: proxy.layer.counters.timeouts,
-        transport: proxy.layer.counters.transportErrors,
-        handler: proxy.layer.counters.tuErrors + proxy.layer.transport.counters.receiverErrors,
+        timeout: layer.counters.timeouts,
+        transport: layer.counters.transportErrors,
+        handler: layer.counters.tuErrors + layer.transport.counters.receiverErrors + proxy.counters.errors,
       }),
     );
     new Gauge({
@@ -120,7 +123,7 @@ export class Metrics {
       labelNames: ['kind'],
       registers: [this.registry],
       collect() {
-        const s = proxy.layer.size;
+        const s = layer.size;
         this.set({ kind: 'client' }, s.client);
         this.set({ kind: 'server' }, s.server);
         this.set({ kind: 'completed' }, s.completed);
