@@ -5,14 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type Credential, DigestServer } from '@sipkit/digest';
 import { RedisLocationService } from '@sipkit/location-redis';
-import {
-  createResponse,
-  parseUri,
-  type SipRequest,
-  type SipResponse,
-  type SipUri,
-  validateRequest,
-} from '@sipkit/parser';
+import { createResponse, parseUri, type SipRequest, type SipResponse, type SipUri } from '@sipkit/parser';
 import { type ProxyTarget, SipProxy } from '@sipkit/proxy';
 import { canonicalAor, type LocationService, MemoryLocationService, Registrar } from '@sipkit/registrar';
 import type { Drop, Received, Transport } from '@sipkit/transport';
@@ -205,11 +198,9 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
     }
   };
 
-  /** Answers locally: counted by `beforeRespond`, logged here with why. */
-  const refuse = (req: SipRequest, status: number, reason: string, headers: [string, string][] = []): SipResponse => {
-    log.info({ method: req.method, callId: req.callId, status, reason }, 'refused');
-    return createResponse(req, status, { reason, headers });
-  };
+  /** Answers locally, the reason in the reason phrase: `beforeRespond` counts and logs it. */
+  const refuse = (req: SipRequest, status: number, reason: string, headers: [string, string][] = []): SipResponse =>
+    createResponse(req, status, { reason, headers });
 
   /** §22.3: a request from one of our users must prove it (407 with Proxy-Authenticate). */
   const authenticate = async (req: SipRequest, from: Received): Promise<SipResponse | undefined> => {
@@ -249,19 +240,13 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
       metrics.requests.inc({ method: metrics.method(req.method) });
       if (log.isLevelEnabled('debug'))
         log.debug({ method: req.method, callId: req.callId, source: flowUri(from) }, 'request');
-      // §16.3 step 1: well-formed enough to act on (mandatory headers present and readable).
-      const valid = validateRequest(req);
-      if (!valid.ok) return refuse(req, valid.status ?? 400, valid.reason ?? 'Bad Request');
       if (draining && !inDialog(req))
         return refuse(req, 503, 'Service Unavailable (shutting down)', [['Retry-After', '5']]);
       if (req.method === 'REGISTER') {
         const ruri = req.requestUri;
         // A REGISTER for another domain is not ours to forward (§10.3 step 1).
         if (ruri.kind === 'sip' && !isOurs(ruri)) return refuse(req, 404, 'Not Found (not a domain of this registrar)');
-        const res = await registrar.handle(req, flowUri(from));
-        if (res.status >= 300 && res.status !== 401)
-          log.info({ method: 'REGISTER', callId: req.callId, status: res.status, reason: res.reason }, 'refused');
-        return res;
+        return registrar.handle(req, flowUri(from));
       }
       if (inDialog(req)) {
         if (req.method !== 'ACK' && req.method !== 'CANCEL') unanswered.add(keyOf(req));
@@ -300,6 +285,17 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
     },
     beforeRespond(res: SipResponse) {
       metrics.responses.inc({ code: String(res.status) });
+      // Every refusal — ours, the proxy core's (§16.3) or the registrar's — and every failure
+      // from downstream, with its reason phrase. 401/407 challenges are the normal first step.
+      if (res.status >= 300 && res.status !== 401 && res.status !== 407) {
+        let method: string | undefined;
+        try {
+          method = res.cseq?.method;
+        } catch {
+          method = undefined;
+        }
+        log.info({ status: res.status, reason: res.reason, method, callId: res.callId }, 'refused');
+      }
       if (res.status >= 200) unanswered.delete(keyOf(res));
     },
   });

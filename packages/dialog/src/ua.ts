@@ -35,7 +35,8 @@ export interface UserAgentOptions {
   readonly displayName?: string;
   /**
    * Our Contact URI.
-   * @defaultValue `sip:<user>@<first transport address>:<port>`
+   * @defaultValue `sip:<user>@<first transport address>:<port>`, with `;transport=` when the
+   * first transport is not UDP
    */
   readonly contact?: string;
   /** Credentials for digest challenges (one set, or per realm). */
@@ -423,7 +424,10 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     const aor = parseUri(options.aor);
     if (aor.kind !== 'sip') throw new RangeError(`aor must be a sip: or sips: URI, got ${options.aor}`);
     const host = first.local.address.includes(':') ? `[${first.local.address}]` : first.local.address;
-    this.contact = options.contact ?? `sip:${aor.user ?? 'ua'}@${host}:${first.local.port}`;
+    // §19.1.1, §18: a UA that listens only on a stream (or WebSocket, RFC 7118 §5) says so in
+    // its Contact, or requests to it would be sent over UDP, where nobody listens.
+    const transport = first.protocol === 'udp' ? '' : `;transport=${first.protocol}`;
+    this.contact = options.contact ?? `sip:${aor.user ?? 'ua'}@${host}:${first.local.port}${transport}`;
     this.layer = new TransactionLayer({
       transports: options.transports,
       clock: this.#clock,
@@ -680,8 +684,18 @@ export class UserAgent extends Emitter<UserAgentEvents> {
       // §13.2.2.4: every 2xx is ACKed by the UAC core, retransmissions included.
       const tag = toTag ?? '';
       let dialog = call.earlyDialogs.get(tag);
-      if (call.state === 'established' && call.dialog !== undefined && call.dialog.id.remoteTag !== tag) {
-        // §13.2.2.4: a 2xx from a second fork after the call was answered: ACK it, then BYE.
+      if (call.state === 'terminated' && call.dialog !== undefined && call.dialog.id.remoteTag === tag) {
+        // §13.2.2.4: a retransmission of the 2xx after we hung up (our ACK was lost): ACK it
+        // again; the call stays ended.
+        this.#sendAck(call.dialog, call.invite);
+        return;
+      }
+      if (
+        (call.state === 'established' || call.state === 'terminated') &&
+        (call.dialog === undefined || call.dialog.id.remoteTag !== tag)
+      ) {
+        // §13.2.2.4: a 2xx from a second fork after the call was answered, or one that crossed
+        // our CANCEL (§9.1): ACK it, then BYE.
         const late = dialog ?? Dialog.fromUac(call.invite, res);
         late.state = 'confirmed';
         late.refreshTarget(res);

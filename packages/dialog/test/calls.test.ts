@@ -209,3 +209,63 @@ describe('requests outside calls', () => {
     expect(await settled).toBe('TIMEOUT');
   });
 });
+
+describe('a user agent on a stream transport', () => {
+  it('says so in its Contact, so a BYE from the peer comes back over TCP (§19.1.1)', async () => {
+    const clock = new VirtualClock();
+    const network = new VirtualNetwork({ clock, link: { delay: 5 } });
+    const ua = (name: string, address: string) =>
+      new UserAgent({
+        transports: [network.endpoint({ address, port: 5060, protocol: 'tcp' })],
+        aor: `sip:${name}@${address}`,
+        clock,
+      });
+    const alice = ua('alice', '10.0.0.1');
+    const bob = ua('bob', '10.0.0.2');
+    expect(alice.contact).toBe('sip:alice@10.0.0.1:5060;transport=tcp');
+    const incoming: IncomingCall[] = [];
+    bob.on('invite', (c) => {
+      incoming.push(c);
+      c.accept();
+    });
+    const call = alice.invite('sip:bob@10.0.0.2;transport=tcp');
+    const ended: string[] = [];
+    call.on('ended', (r) => ended.push(r));
+    await clock.advanceAsync(100);
+    expect(call.state).toBe('established');
+    // bob hangs up: the BYE goes to alice's Contact, which names TCP, the only way to reach her.
+    const pending = (incoming[0] as IncomingCall).bye();
+    await clock.advanceAsync(100);
+    expect((await pending).status).toBe(200);
+    expect(ended).toEqual(['bye']);
+    expect(network.trace.filter((t) => t.label === 'BYE').map((t) => t.protocol)).toEqual(['tcp']);
+  });
+});
+
+describe('a 2xx retransmitted after the caller hung up', () => {
+  it('is ACKed again and does not bring the call back (§13.2.2.4)', async () => {
+    const { clock, network, alice, incoming } = pair({ delay: 10 });
+    const call = alice.invite('sip:bob@10.0.0.2');
+    const events: string[] = [];
+    call.on('established', () => events.push('established'));
+    call.on('ended', (r) => events.push(`ended ${r}`));
+    await clock.advanceAsync(30);
+    // alice's ACK will be lost: bob keeps retransmitting his 200 (Timer G) while alice hangs up.
+    const a = { address: '10.0.0.1', port: 5060 };
+    const b = { address: '10.0.0.2', port: 5060 };
+    network.link(a, b, { delay: 10, loss: 1 });
+    (incoming[0] as IncomingCall).accept();
+    await clock.advanceAsync(30);
+    expect(call.state).toBe('established');
+    void call.bye().catch(() => undefined);
+    await clock.advanceAsync(5);
+    network.link(a, b, { delay: 10 });
+    await clock.advanceAsync(2_000);
+    expect(call.state).toBe('terminated');
+    expect(events).toEqual(['established', 'ended bye']);
+    // The 200s that reached alice after the hang-up got their ACK, and bob stopped resending.
+    expect(network.trace.filter((t) => t.label === 'ACK' && t.fate === 'delivered').length).toBeGreaterThan(0);
+    const oks = network.trace.filter((t) => t.label === '200 OK' && t.from === '10.0.0.2:5060');
+    expect(oks.at(-1)?.time ?? 0).toBeLessThan(1_000);
+  });
+});

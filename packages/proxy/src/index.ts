@@ -1,7 +1,8 @@
 /**
  * The SIP proxy core of RFC 3261 §16 as a library: give {@link SipProxy} a function that says where
  * a request goes (a location service, a table, anything) and it validates, forwards, forks,
- * picks the best response, runs Timer C and handles CANCEL, with hooks at each step.
+ * picks the best response, runs Timer C and handles CANCEL, with hooks at each step. It can also
+ * run as a stateless proxy (`mode: 'stateless'`, §16.11), a redirect server, or recurse on 3xx.
  *
  * @example
  * ```ts

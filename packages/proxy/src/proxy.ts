@@ -1,11 +1,14 @@
 import {
   createResponse,
   parseMessage,
+  parseNameAddr,
   parseUri,
   type SipRequest,
   type SipResponse,
   serialize,
   type Uri,
+  uriEquals,
+  validateRequest,
 } from '@sipkit/parser';
 import {
   type ClientTransaction,
@@ -22,9 +25,12 @@ import {
   type Received,
   type Resolver,
   resolveTargets,
+  responseDestination,
   type Target,
   type Transport,
+  TransportLayer,
 } from '@sipkit/transport';
+import { chooseBest } from './internal/choose.js';
 
 /**
  * One place to send a request: a URI, its q-value, and the route set to reach it (a registered
@@ -118,11 +124,35 @@ export interface ProxyOptions extends ProxyRouting {
   /** Told of everything the transport layer dropped: malformed input, foreign Via (for logs). */
   readonly onDrop?: (drop: Drop) => void;
   /**
+   * `proxy`: a stateful proxy (§16.2–§16.10), with a server transaction, client transactions and a
+   * response context per request.
+   *
+   * `stateless`: a stateless proxy (§16.11): no transactions and nothing remembered. Each request
+   * (CANCEL and ACK included) goes to one target only — the first of the highest q that
+   * `targets` gives, as §16.11 allows no forking — with a branch computed from the request, so
+   * a retransmission, and the CANCEL and non-2xx ACK of an INVITE, leave with the INVITE's
+   * branch. Every response whose top Via is ours goes back, that Via removed, where the next Via
+   * says (§18.2.2, RFC 3581). Validation (§16.3), route processing (§16.4) and Record-Route
+   * still apply; `onRequest` sees neither ACK nor CANCEL, `onResponse` is not called (no branch
+   * is remembered), `beforeRespond` sees every response sent or forwarded. {@link SipProxy.layer}
+   * is undefined.
+   *
    * `redirect`: act as a redirect server (§8.3, §16.5): answer requests for our domains with
    * 302 and the target set as Contacts, instead of forwarding them.
    * @defaultValue 'proxy'
    */
-  readonly mode?: 'proxy' | 'redirect';
+  readonly mode?: 'proxy' | 'stateless' | 'redirect';
+  /**
+   * Recurse on redirections (§16.5, §16.7 step 5), in `proxy` mode (a stateless proxy forwards
+   * a 3xx as it forwards any response): the Contacts of a 3xx that a branch brings
+   * become new targets of the same response context, forwarded at once (parallel forking) or
+   * after the current group (sequential), never a URI already tried (§16.5), never a non-SIPS
+   * URI for a SIPS request (§16.7 step 5), and at most 32 targets per context in all. Contacts
+   * recursed on are taken out of the 3xx; a 3xx left without Contacts is not kept, so the caller
+   * sees it only when it still names targets not tried and nothing better came.
+   * @defaultValue false
+   */
+  readonly recurse3xx?: boolean;
 }
 
 /**
@@ -139,10 +169,14 @@ export interface ProxyCounters {
   finals: number;
   /** Requests refused by validation (§16.3). */
   refused: number;
-  /** Requests forwarded statelessly (ACK for 2xx, CANCEL without a context). */
+  /** Requests forwarded statelessly (ACK for 2xx; every request in `stateless` mode). */
   stateless: number;
   /** Timer C expiries (§16.8). */
   timerC: number;
+  /** Targets added to a response context from the Contacts of a 3xx (`recurse3xx`). */
+  recursed: number;
+  /** Exceptions thrown by hooks or the targets function, caught (the request answered 500 when it could be). */
+  errors: number;
 }
 
 /** One client transaction of a response context. */
@@ -159,6 +193,9 @@ interface Branch {
   cancelled: boolean;
 }
 
+/** §16.5: a context never sends to more targets than this, 3xx recursion included. */
+const MAX_TARGETS = 32;
+
 /** A response context (§16.7): the server transaction and its branches. */
 interface Context {
   readonly request: SipRequest;
@@ -172,13 +209,17 @@ interface Context {
   settled: boolean;
   /** CANCEL received from upstream (§16.10). */
   cancelled: boolean;
+  /** Final responses kept for §16.7 step 6, in the order they arrived. */
+  readonly finals: SipResponse[];
+  /** Every target URI sent to or queued, for §16.5's "never twice" (3xx recursion). */
+  readonly tried: Uri[];
 }
 
 const NO_DNS: Resolver = { naptr: async () => [], srv: async () => [], a: async () => [], aaaa: async () => [] };
 
-/** FNV-1a, 32 bits, as hex: the loop-detection part of our branches (§16.6 step 8). */
-function fnv(text: string): string {
-  let h = 0x811c9dc5;
+/** FNV-1a, 32 bits, in base 36: the loop-detection part of our branches (§16.6 step 8). */
+function fnv(text: string, seed = 0x811c9dc5): string {
+  let h = seed;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
@@ -199,14 +240,38 @@ function uriOfRoute(value: string): string {
   return (m?.[1] ?? value).trim();
 }
 
-/** §16.7 step 6: the class order a proxy picks from: 6xx, then the lowest class. */
-function better(a: SipResponse, b: SipResponse | undefined): boolean {
-  if (b === undefined) return true;
-  const ca = Math.floor(a.status / 100);
-  const cb = Math.floor(b.status / 100);
-  if (cb === 6) return false;
-  if (ca === 6) return true;
-  return ca < cb;
+function hostOf(t: Transport): string {
+  return t.local.address.includes(':') ? `[${t.local.address}]` : t.local.address;
+}
+
+/**
+ * RFC 3261 §16.6 step 7 (§12.2.1.1): when the first Route is a strict router (no `lr`), it
+ * becomes the Request-URI and the Request-URI goes to the end of the Route set; the request is
+ * then sent to its Request-URI. Returns whether the request was rewritten so.
+ */
+function strictRoutingFixup(req: SipRequest): boolean {
+  const routes = req.getValues('Route');
+  const first = routes[0];
+  if (first === undefined) return false;
+  let uri: Uri;
+  try {
+    uri = parseUri(uriOfRoute(first));
+  } catch {
+    return false; // a Route we cannot read is the next hop's to judge (the send will fail)
+  }
+  if (uri.kind !== 'sip' || uri.params.has('lr')) return false;
+  const ruri = req.uri;
+  req.uri = uriOfRoute(first);
+  req.remove('Route');
+  for (const r of routes.slice(1)) req.append('Route', r);
+  req.append('Route', `<${ruri}>`);
+  return true;
+}
+
+/** §16.6 step 7: the next hop: the Request-URI after a strict-routing fix-up, else the first Route, else the Request-URI. */
+function nextHop(req: SipRequest, strict: boolean): string {
+  const first = strict ? undefined : req.getValues('Route')[0];
+  return first === undefined ? req.uri : uriOfRoute(first);
 }
 
 /**
@@ -214,17 +279,34 @@ function better(a: SipResponse, b: SipResponse | undefined): boolean {
  * (§16.4), targets from a user function (§16.5), forwarding with Record-Route, Max-Forwards and
  * loop-safe branches (§16.6), parallel and sequential forking, the response context of §16.7
  * (100 absorbed, provisionals and every 2xx forwarded at once, the best final response chosen
- * with 6xx ending the search, 401/407 challenges merged, 503 turned into 500), Timer C (§16.8),
- * and CANCEL (§16.10), with hooks at each step.
+ * with 6xx ending the search, 401/407 challenges merged, 503 turned into 500, 3xx recursion when
+ * asked), Timer C (§16.8), and CANCEL (§16.10), with hooks at each step; or, with
+ * `mode: 'stateless'`, the stateless proxy of §16.11. A request that arrives on one transport and
+ * leaves on another is record-routed twice, once per transport (RFC 5658 §4).
  *
  * @public
  */
 export class SipProxy {
-  /** The transaction layer underneath. */
-  readonly layer: TransactionLayer;
+  /** The transaction layer underneath; undefined in `stateless` mode, which has none. */
+  readonly layer: TransactionLayer | undefined;
+  /** The transport layer underneath (the transaction layer's own, or in `stateless` mode the proxy's). */
+  readonly transport: TransportLayer;
   /** Counts of what happened. */
-  readonly counters: ProxyCounters = { requests: 0, branches: 0, finals: 0, refused: 0, stateless: 0, timerC: 0 };
-  /** Our Record-Route URI. */
+  readonly counters: ProxyCounters = {
+    requests: 0,
+    branches: 0,
+    finals: 0,
+    refused: 0,
+    stateless: 0,
+    timerC: 0,
+    recursed: 0,
+    errors: 0,
+  };
+  /**
+   * Our Record-Route URI on the first transport (`;transport=` added for any but UDP). A request
+   * is record-routed with the URI of the transport it arrived on, and with two URIs when it
+   * leaves on another (RFC 5658 §4).
+   */
   readonly recordRouteUri: string;
   readonly #o: ProxyOptions;
   readonly #clock: Clock;
@@ -247,9 +329,19 @@ export class SipProxy {
     const timerC = options.timerC ?? 180_000;
     if (!Number.isFinite(timerC) || timerC <= 0)
       throw new RangeError(`timerC must be a positive number of ms, got ${String(options.timerC)}`);
-    const host = first.local.address.includes(':') ? `[${first.local.address}]` : first.local.address;
-    this.recordRouteUri = `sip:${host}:${first.local.port};lr`;
-    this.layer = new TransactionLayer({
+    this.recordRouteUri = this.#rrUri(first, false);
+    if (options.mode === 'stateless') {
+      // §16.11: no transactions: the proxy sits on the transport layer itself.
+      this.layer = undefined;
+      this.transport = new TransportLayer({
+        transports: options.transports,
+        onRequest: (req, from) => void this.#statelessRequest(req, from),
+        onResponse: (res) => this.#statelessResponse(res),
+        ...(options.onDrop === undefined ? {} : { onDrop: options.onDrop }),
+      });
+      return;
+    }
+    const layer = new TransactionLayer({
       transports: options.transports,
       clock: this.#clock,
       ...(options.timers === undefined ? {} : { timers: options.timers }),
@@ -265,6 +357,20 @@ export class SipProxy {
         onServerTerminated: (st) => this.#contexts.delete(st),
       },
     });
+    this.layer = layer;
+    this.transport = layer.transport;
+  }
+
+  /** The transaction layer, in the stateful modes (the only ones that reach the callers of this). */
+  get #tl(): TransactionLayer {
+    if (this.layer === undefined) throw new Error('no transaction layer in stateless mode');
+    return this.layer;
+  }
+
+  /** Our Record-Route URI on one transport; `explicit` names the transport even for UDP (RFC 5658 §4). */
+  #rrUri(t: Transport, explicit: boolean): string {
+    const param = t.protocol === 'udp' && !explicit ? '' : `;transport=${t.protocol}`;
+    return `sip:${hostOf(t)}:${t.local.port}${param};lr`;
   }
 
   /** Live response contexts (server transactions being proxied). */
@@ -275,15 +381,18 @@ export class SipProxy {
   /** Stops the transaction layer and closes the transports. */
   async close(): Promise<void> {
     for (const ctx of this.#contexts.values()) for (const b of ctx.branches) this.#clearTimerC(b);
-    await this.layer.close();
+    await (this.layer ?? this.transport).close();
   }
 
-  /** Whether a URI is this proxy's own: one of its domains or its own address and port. */
+  /**
+   * Whether a URI is this proxy's own: the address and port of one of its transports, so any of
+   * its Record-Route URIs (one per transport, RFC 5658) is recognised in §16.4.
+   */
   isLocal(uri: Uri): boolean {
     if (uri.kind !== 'sip') return false;
     const host = uri.host.toLowerCase().replace(/^\[|\]$/g, '');
-    if (host === this.#local.local.address.toLowerCase()) return (uri.port ?? 5060) === this.#local.local.port;
-    return false;
+    const port = uri.port ?? (uri.scheme === 'sips' ? 5061 : 5060);
+    return this.#o.transports.some((t) => t.local.address.toLowerCase() === host && t.local.port === port);
   }
 
   #isOurDomain(uri: Uri): boolean {
@@ -293,15 +402,35 @@ export class SipProxy {
   // ---------------------------------------------------------------- §16.3 validation
 
   async #onRequest(req: SipRequest, st: ServerTransaction): Promise<void> {
-    this.counters.requests++;
-    if (req.method === 'CANCEL') {
-      this.#onCancel(req, st);
-      return;
+    try {
+      await this.#proxyRequest(req, st);
+    } catch {
+      // A hook or the targets function threw: answer 500 if nothing was sent (§16.3: the proxy
+      // is a UAS for its own answers), and never let it out of the transaction layer's callback.
+      this.counters.errors++;
+      if (!this.#contexts.has(st) && (st.state === 'Trying' || st.state === 'Proceeding')) {
+        try {
+          this.#reply(st, createResponse(req, 500, { reason: 'Server Internal Error' }));
+        } catch {
+          // Already answered.
+        }
+      }
     }
+  }
+
+  /**
+   * §16.3: the checks before a request is proxied. Returns the proxy's own answer (a refusal,
+   * or the 200 for an OPTIONS at Max-Forwards 0), or undefined to go on.
+   */
+  #validate(req: SipRequest): SipResponse | undefined {
     const refuse = (status: number, reason?: string, headers: [string, string][] = []) => {
       this.counters.refused++;
-      this.#reply(st, createResponse(req, status, { ...(reason === undefined ? {} : { reason }), headers }));
+      return createResponse(req, status, { ...(reason === undefined ? {} : { reason }), headers });
     };
+    // §16.3 step 1: well-formed enough to proxy: the mandatory header fields present, single
+    // and readable (a CSeq that does not parse, a second Call-ID …), answered 400 with the reason.
+    const syntax = validateRequest(req);
+    if (!syntax.ok && syntax.status === 400) return refuse(400, syntax.reason);
     // §16.3 step 2: the URI scheme.
     let ruri: Uri;
     try {
@@ -314,8 +443,7 @@ export class SipProxy {
     const mf = req.maxForwards;
     if (mf === 0) {
       if (req.method === 'OPTIONS') {
-        this.#reply(st, createResponse(req, 200, { headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS']] }));
-        return;
+        return createResponse(req, 200, { headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS']] });
       }
       return refuse(483);
     }
@@ -324,23 +452,40 @@ export class SipProxy {
     // §16.3 step 5: Proxy-Require.
     const unsupported = req.proxyRequire;
     if (unsupported.length > 0) return refuse(420, 'Bad Extension', [['Unsupported', unsupported.join(', ')]]);
+    return undefined;
+  }
+
+  /** §16.4 and §16.5: route preprocessing, then the target set (the Request-URI alone when routed or not ours). */
+  async #targetSet(req: SipRequest): Promise<{ targets: readonly ProxyTarget[]; routed: boolean }> {
+    this.#preprocessRoutes(req);
+    const routed = req.getValues('Route').length > 0;
+    if (routed || !this.#isOurDomain(req.requestUri)) return { targets: [{ uri: req.uri }], routed };
+    return { targets: await this.#o.targets(req), routed };
+  }
+
+  async #proxyRequest(req: SipRequest, st: ServerTransaction): Promise<void> {
+    this.counters.requests++;
+    if (req.method === 'CANCEL') {
+      this.#onCancel(req, st);
+      return;
+    }
+    const refusal = this.#validate(req);
+    if (refusal !== undefined) {
+      this.#reply(st, refusal);
+      return;
+    }
     // User hook: answer locally (authentication, policy …).
     const local = await this.#o.onRequest?.(req, st.from);
     if (local !== undefined) {
       this.#reply(st, local);
       return;
     }
-    // §16.4: route preprocessing.
-    this.#preprocessRoutes(req);
-    // §16.5: the target set.
-    let targets: readonly ProxyTarget[];
-    const routed = req.getValues('Route').length > 0;
-    if (routed || !this.#isOurDomain(req.requestUri)) {
-      targets = [{ uri: req.uri }];
-    } else {
-      targets = await this.#o.targets(req);
+    const { targets, routed } = await this.#targetSet(req);
+    if (targets.length === 0) {
+      this.counters.refused++;
+      this.#reply(st, createResponse(req, 480, { reason: 'Temporarily Unavailable' }));
+      return;
     }
-    if (targets.length === 0) return refuse(480, 'Temporarily Unavailable');
     if (this.#o.mode === 'redirect' && !routed && req.method !== 'ACK') {
       // §8.3: a redirect server answers 3xx with the targets as Contacts, q-values kept.
       const contacts = targets.map((t): [string, string] => [
@@ -359,9 +504,25 @@ export class SipProxy {
       answered: false,
       settled: false,
       cancelled: false,
+      finals: [],
+      tried: [],
     };
+    for (const t of targets) this.#noteTried(ctx, t.uri);
     this.#contexts.set(st, ctx);
     this.#nextGroup(ctx);
+  }
+
+  /** Adds a URI to the context's tried set; false when it was there already (§16.5). */
+  #noteTried(ctx: Context, text: string): boolean {
+    let uri: Uri;
+    try {
+      uri = parseUri(text);
+    } catch {
+      return true; // a URI we cannot read is not compared; forwarding it will fail on its own
+    }
+    if (ctx.tried.some((u) => uriEquals(u, uri))) return false;
+    ctx.tried.push(uri);
+    return true;
   }
 
   /**
@@ -370,14 +531,14 @@ export class SipProxy {
    * way) gets another hash and passes.
    */
   #isLoop(req: SipRequest): boolean {
-    const mine = `${this.#local.local.address}:${this.#local.local.port}`;
+    const mine = new Set(this.#o.transports.map((t) => `${t.local.address.toLowerCase()}:${t.local.port}`));
     let vias: readonly { host: string; port: number | undefined; branch: string | undefined }[];
     try {
       vias = req.vias;
     } catch {
       return false;
     }
-    const ours = vias.filter((v) => `${v.host.replace(/^\[|\]$/g, '')}:${v.port ?? 5060}` === mine);
+    const ours = vias.filter((v) => mine.has(`${v.host.toLowerCase().replace(/^\[|\]$/g, '')}:${v.port ?? 5060}`));
     if (ours.length === 0) return false;
     const hash = this.#loopHash(req);
     return ours.some((v) => v.branch?.includes(`.${hash}.`) === true);
@@ -387,22 +548,51 @@ export class SipProxy {
    * §16.6 step 8: the loop-detection part of our branches, a hash of what a request keeps from
    * hop to hop: Request-URI, To and From tags, Call-ID, CSeq number, Proxy-Require and
    * Proxy-Authorization. (The RFC also lists the top Via, which every hop rewrites; a request
-   * that comes back with all of these unchanged is looping.) `via` adds the received top Via, for
-   * a stateless branch that must differ per upstream transaction (§16.11).
+   * that comes back with all of these unchanged is looping.)
+   *
+   * In `stateless` mode the hash leaves out the To tag, Proxy-Require and Proxy-Authorization:
+   * §16.11 wants the branch of an INVITE's CANCEL and non-2xx ACK equal to the INVITE's, and
+   * the ACK carries the To tag of the response, a CANCEL need not repeat Proxy-Require, and
+   * neither need carry the credentials. Request-URI, From tag, Call-ID and CSeq number are the
+   * same in all three (§9.1, §17.1.1.3) and still tell a loop from a spiral.
    */
-  #loopHash(req: SipRequest, via = false): string {
+  #loopHash(req: SipRequest): string {
+    const full = this.#o.mode !== 'stateless';
     return fnv(
       [
         req.uri,
-        tagOf(() => req.to),
+        full ? tagOf(() => req.to) : '',
         tagOf(() => req.from),
         req.callId ?? '',
         String(req.cseq?.seq ?? ''),
-        req.getAll('Proxy-Require').join(','),
-        req.getAll('Proxy-Authorization').join(','),
-        via ? (req.getAll('Via')[0] ?? '') : '',
+        full ? req.getAll('Proxy-Require').join(',') : '',
+        full ? req.getAll('Proxy-Authorization').join(',') : '',
       ].join('\x01'),
     );
+  }
+
+  /**
+   * §16.11: a stateless branch, the same for every copy of the request that arrives: the loop
+   * hash (§16.6 step 8), then a hash of the received top Via's branch and sent-by when it
+   * carries the magic cookie — equal for an INVITE, its retransmissions, its CANCEL and its
+   * non-2xx ACK (§9.1, §17.1.1.3) — else, as §16.11 recommends for RFC 2543 clients, of the top
+   * Via, From tag, Call-ID, CSeq number and Request-URI (the To tag left out, for the ACK's sake).
+   * Two FNV-1a hashes with different seeds make 64 bits.
+   */
+  #statelessBranch(req: SipRequest): string {
+    let key: string;
+    try {
+      const via = req.topVia;
+      const received = via?.branch;
+      key = received?.startsWith('z9hG4bK')
+        ? `${received}\x01${via?.host.toLowerCase()}:${via?.port ?? ''}`
+        : [req.getAll('Via')[0] ?? '', tagOf(() => req.from), req.callId ?? '', req.cseq?.seq ?? '', req.uri].join(
+            '\x01',
+          );
+    } catch {
+      key = req.getAll('Via')[0] ?? '';
+    }
+    return `z9hG4bK.${this.#loopHash(req)}.${fnv(key)}${fnv(key, 0x050c5d1f)}`;
   }
 
   /** §16.4: our own Record-Route as Request-URI (a strict router before us), our own Route. */
@@ -421,14 +611,20 @@ export class SipProxy {
     } catch {
       // A Request-URI that does not parse was refused before.
     }
-    const first = req.getValues('Route')[0];
-    if (first !== undefined) {
+    const ours = (value: string | undefined): boolean => {
+      if (value === undefined) return false;
       try {
-        if (this.isLocal(parseUri(uriOfRoute(first)))) req.removeFirstValue('Route');
+        return this.isLocal(parseUri(uriOfRoute(value)));
       } catch {
-        // A Route we cannot read is not ours; the next hop will judge it.
+        return false; // A Route we cannot read is not ours; the next hop will judge it.
       }
-    }
+    };
+    const [first, second] = req.getValues('Route');
+    if (!ours(first)) return;
+    req.removeFirstValue('Route');
+    // RFC 5658 §4: a double Record-Route (one URI per transport) comes back as two Routes of
+    // ours in a row; the second goes too. The same URI twice is a spiral through us, kept.
+    if (second !== undefined && second !== first && ours(second)) req.removeFirstValue('Route');
   }
 
   #groups(targets: readonly ProxyTarget[]): ProxyTarget[][] {
@@ -449,26 +645,42 @@ export class SipProxy {
       this.#finish(ctx);
       return;
     }
-    for (const target of group) void this.#forward(ctx, target);
+    for (const target of group) this.#startBranch(ctx, target);
   }
 
   // ---------------------------------------------------------------- §16.6 forwarding
 
-  async #forward(ctx: Context, target: ProxyTarget): Promise<void> {
-    // §16.6 step 1: a copy of the request.
-    const copy = parseMessage(serialize(ctx.request)) as SipRequest;
+  /**
+   * §16.6 steps 2–8 on a request about to go to `target`: Request-URI, Max-Forwards,
+   * Record-Route with the URI of the transport it came on, the target's route set, our Via with
+   * `branch`, the `beforeForward` hook, and the strict-routing fix-up. Returns whether the
+   * request now goes to its Request-URI (a strict router next) and the Record-Route value put in.
+   */
+  #prepare(
+    copy: SipRequest,
+    target: ProxyTarget,
+    inbound: Transport,
+    branch: string,
+  ): { strict: boolean; rr: string | undefined } {
+    // Step 8 first, so that any response made up for this copy carries our Via: our Via; the
+    // transport layer sets its transport and sent-by to the one it sends on.
+    const t = this.#local;
+    copy.prepend('Via', `SIP/2.0/${t.protocol.toUpperCase()} ${hostOf(t)}:${t.local.port};branch=${branch}`);
     // Step 2: the Request-URI is the target.
     copy.uri = target.uri;
     // Step 3: Max-Forwards.
-    const mf = ctx.request.maxForwards;
+    const mf = copy.maxForwards;
     copy.remove('Max-Forwards');
     copy.prepend('Max-Forwards', String(mf === undefined ? 70 : mf - 1));
-    // Step 4: Record-Route, to stay in the path of the dialog.
+    // Step 4: Record-Route, to stay in the path of the dialog, with the URI of the transport the
+    // request came on (made double by #recordRouteTwice when it leaves on another).
+    let rr: string | undefined;
     if (
       this.#o.recordRoute !== false &&
       (copy.method === 'INVITE' || copy.method === 'SUBSCRIBE' || copy.method === 'REFER')
     ) {
-      copy.prepend('Record-Route', `<${this.recordRouteUri}>`);
+      rr = `<${this.#rrUri(inbound, false)}>`;
+      copy.prepend('Record-Route', rr);
     }
     // Step 6: a route set from the target (Path) goes in front.
     if (target.route !== undefined && target.route.length > 0) {
@@ -476,13 +688,58 @@ export class SipProxy {
       copy.remove('Route');
       for (const r of [...target.route, ...existing]) copy.append('Route', r);
     }
-    // Step 8: our Via, with a branch that carries the loop-detection hash.
-    const hash = this.#loopHash(ctx.request);
-    const branchId = `z9hG4bK.${hash}.${(++this.#seq).toString(36)}${this.layer.newBranch().slice(7)}`;
-    const t = this.#local;
-    const host = t.local.address.includes(':') ? `[${t.local.address}]` : t.local.address;
-    copy.prepend('Via', `SIP/2.0/${t.protocol.toUpperCase()} ${host}:${t.local.port};branch=${branchId}`);
     this.#o.beforeForward?.(copy, target);
+    // Step 7: a strict router next gets the Route in the Request-URI (§12.2.1.1).
+    const strict = strictRoutingFixup(copy);
+    return { strict, rr };
+  }
+
+  /** §16.6 step 7 and RFC 3263: where the request goes: the target's destination, else its next hop. */
+  async #resolve(copy: SipRequest, target: ProxyTarget, strict: boolean): Promise<Target[]> {
+    try {
+      const uri = parseUri(target.destination ?? nextHop(copy, strict));
+      if (uri.kind !== 'sip') return [];
+      return await resolveTargets(uri, this.#o.resolver ?? NO_DNS, {
+        transports: [...new Set(this.#o.transports.map((x) => x.protocol))],
+      });
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * RFC 5658 §4 (the note of RFC 3261 §16.6 step 4): a request that came on one transport and
+   * leaves on another is record-routed twice, the top URI for the outgoing transport (the
+   * callee's side, which reads the route set top down) and the next for the incoming one (the
+   * caller's, which reads it bottom up), each naming its transport. The transport is the one
+   * the first resolved target asks for (a UDP request moved to TCP for its size keeps one URI:
+   * the UDP one still reaches us).
+   */
+  #recordRouteTwice(copy: SipRequest, rr: string | undefined, inbound: Transport, next: Target | undefined): void {
+    if (rr === undefined || next === undefined || next.protocol === inbound.protocol) return;
+    const outbound = this.#o.transports.find((t) => t.protocol === next.protocol);
+    if (outbound === undefined) return;
+    const values = copy.getValues('Record-Route');
+    const i = values.indexOf(rr);
+    if (i < 0) return; // the hook took it out
+    values.splice(i, 1, `<${this.#rrUri(outbound, true)}>`, `<${this.#rrUri(inbound, true)}>`);
+    copy.remove('Record-Route');
+    for (const v of values) copy.append('Record-Route', v);
+  }
+
+  /** Starts a branch; its branch object exists when this returns (#forward pushes it before its first await). */
+  #startBranch(ctx: Context, target: ProxyTarget): void {
+    this.#forward(ctx, target).catch(() => {
+      this.counters.errors++;
+    });
+  }
+
+  async #forward(ctx: Context, target: ProxyTarget): Promise<void> {
+    // §16.6 step 1: a copy of the request.
+    const copy = parseMessage(serialize(ctx.request)) as SipRequest;
+    // Step 8: a branch that carries the loop-detection hash.
+    const hash = this.#loopHash(ctx.request);
+    const branchId = `z9hG4bK.${hash}.${(++this.#seq).toString(36)}${this.#tl.newBranch().slice(7)}`;
     const branch: Branch = {
       target,
       request: copy,
@@ -495,41 +752,49 @@ export class SipProxy {
     };
     ctx.branches.push(branch);
     this.counters.branches++;
-    // Step 7: where it goes: the first Route (loose routing), else the Request-URI.
-    let targets: Target[] = [];
+    const inbound = ctx.st.from.transport;
+    let prepared: { strict: boolean; rr: string | undefined };
     try {
-      const next = copy.getValues('Route')[0];
-      const uri = parseUri(target.destination ?? (next === undefined ? copy.uri : uriOfRoute(next)));
-      if (uri.kind === 'sip') {
-        targets = await resolveTargets(uri, this.#o.resolver ?? NO_DNS, {
-          transports: [...new Set(this.#o.transports.map((x) => x.protocol))],
-        });
-      }
+      prepared = this.#prepare(copy, target, inbound, branchId);
     } catch {
-      targets = [];
+      // The beforeForward hook threw: this branch fails as a server error of our own, once the
+      // branches started with it exist (a microtask later), lest the context end without them.
+      this.counters.errors++;
+      await undefined;
+      this.#branchDone(ctx, branch, createResponse(copy, 500));
+      return;
     }
+    const targets = await this.#resolve(copy, target, prepared.strict);
     if (targets.length === 0 || ctx.settled || ctx.cancelled) {
       this.#branchDone(ctx, branch, ctx.cancelled ? createResponse(copy, 487) : createResponse(copy, 503));
       return;
     }
-    const sent = this.layer.requestWithFailover(copy, targets, {
-      onResponse: (res, tx) => {
-        branch.tx = tx;
-        this.#onBranchResponse(ctx, branch, res);
-      },
-      onFailure: (_tx, error: TransactionError) => {
-        // §16.7 step 1 / §16.8: a timeout is a 408 for the context; a transport error a 503.
-        this.#branchDone(ctx, branch, createResponse(copy, error.code === 'TIMEOUT' ? 408 : 503));
-      },
-    });
-    branch.tx = sent.transaction;
+    this.#recordRouteTwice(copy, prepared.rr, inbound, targets[0]);
+    try {
+      const sent = this.#tl.requestWithFailover(copy, targets, {
+        onResponse: (res, tx) => {
+          branch.tx = tx;
+          this.#onBranchResponse(ctx, branch, res);
+        },
+        onFailure: (_tx, error: TransactionError) => {
+          // §16.7 step 1 / §16.8: a timeout is a 408 for the context; a transport error a 503.
+          this.#branchDone(ctx, branch, createResponse(copy, error.code === 'TIMEOUT' ? 408 : 503));
+        },
+      });
+      branch.tx = sent.transaction;
+    } catch {
+      // A copy the transaction layer refuses (a hook broke its Via, say): §16.9, as a 503.
+      this.counters.errors++;
+      this.#branchDone(ctx, branch, createResponse(copy, 503));
+      return;
+    }
     if (copy.method === 'INVITE') this.#startTimerC(ctx, branch);
   }
 
   // ---------------------------------------------------------------- §16.7 responses
 
   #onBranchResponse(ctx: Context, branch: Branch, res: SipResponse): void {
-    this.#o.onResponse?.(res, branch.target);
+    this.#safely(() => this.#o.onResponse?.(res, branch.target));
     const status = res.status;
     if (status < 200) {
       // §16.7 step 5: 100 is absorbed; other provisionals go upstream at once.
@@ -553,16 +818,70 @@ export class SipProxy {
       return;
     }
     if (branch.done) return;
+    if (status < 400 && this.#o.recurse3xx === true) {
+      this.#branchDone(ctx, branch, this.#recurse(ctx, res), res);
+      return;
+    }
     this.#branchDone(ctx, branch, res);
   }
 
-  #branchDone(ctx: Context, branch: Branch, res: SipResponse): void {
+  /**
+   * §16.7 step 5, 3xx recursion: the Contacts of a 3xx not tried yet (§16.5) become targets of
+   * this context, started at once (parallel forking) or after the current group (sequential);
+   * a non-SIPS Contact is left for a SIPS request, and so is any beyond MAX_TARGETS.
+   * Returns the 3xx to keep in the context, without the Contacts recursed on, or undefined when
+   * none is left (§16.7 step 5: a contactless 3xx is not added).
+   */
+  #recurse(ctx: Context, res: SipResponse): SipResponse | undefined {
+    if (ctx.settled || ctx.cancelled) return res;
+    const sips = ctx.request.uri.trim().toLowerCase().startsWith('sips:');
+    const added: ProxyTarget[] = [];
+    const kept: string[] = [];
+    for (const value of res.getValues('Contact')) {
+      let uri: Uri;
+      let text: string;
+      let q: number | undefined;
+      try {
+        const c = parseNameAddr(value);
+        uri = c.uri;
+        text = c.uriText;
+        const qv = c.params.get('q');
+        q = typeof qv === 'string' && Number.isFinite(Number(qv)) ? Number(qv) : undefined;
+      } catch {
+        kept.push(value);
+        continue;
+      }
+      const usable = uri.kind === 'sip' && (!sips || uri.scheme === 'sips') && ctx.tried.length < MAX_TARGETS;
+      if (!usable || ctx.tried.some((u) => uriEquals(u, uri))) {
+        kept.push(value);
+        continue;
+      }
+      ctx.tried.push(uri);
+      added.push({ uri: text, q });
+    }
+    if (added.length === 0) return res;
+    this.counters.recursed += added.length;
+    if (this.#o.forking === 'sequential') ctx.pending.unshift(...this.#groups(added));
+    else for (const t of added) this.#startBranch(ctx, t);
+    if (kept.length === 0) return undefined;
+    const rest = parseMessage(serialize(res)) as SipResponse;
+    rest.remove('Contact');
+    for (const v of kept) rest.append('Contact', v);
+    return rest;
+  }
+
+  /**
+   * A branch has its final response. `res` goes into the context for §16.7 step 6 (undefined:
+   * nothing to keep, a 3xx recursed on); `got` is what actually came, when it differs.
+   */
+  #branchDone(ctx: Context, branch: Branch, res: SipResponse | undefined, got = res): void {
     if (branch.done) return;
     branch.done = true;
-    branch.final = res;
+    branch.final = got;
     this.#clearTimerC(branch);
+    if (res !== undefined) ctx.finals.push(res);
     // §16.7 step 5: a 6xx ends the search: cancel the others (§16.7 step 6 picks it).
-    if (Math.floor(res.status / 100) === 6 && !ctx.settled) {
+    if (res !== undefined && Math.floor(res.status / 100) === 6 && !ctx.settled) {
       ctx.settled = true;
       this.#cancelOthers(ctx, branch);
     }
@@ -572,24 +891,26 @@ export class SipProxy {
     }
   }
 
-  /** §16.7 step 6: choose the best final response once every branch is done. */
+  /**
+   * §16.7 step 6: once every branch is done, the best final response goes upstream (see
+   * chooseBest: 6xx first, else the lowest class; in 4xx the ones that affect resubmission; else
+   * the first that came); 408 when there is none; a 503 goes up as 500; with 401/407 chosen,
+   * every challenge of the context goes with it (§16.7 step 7).
+   */
   #finish(ctx: Context): void {
     if (ctx.answered) return;
     ctx.answered = true;
-    let best: SipResponse | undefined;
-    for (const b of ctx.branches) if (b.final !== undefined && better(b.final, best)) best = b.final;
+    const best = chooseBest(ctx.finals);
     if (best === undefined) {
-      // §16.7 step 6: no response at all → 408.
+      // §16.7 step 6: no final response in the context → 408.
       this.#send(ctx, createResponse(ctx.request, 408));
       return;
     }
     let out = this.#upstreamCopy(best);
     if (best.status === 401 || best.status === 407) {
       // §16.7 step 7: the challenges of every 401/407 go up together.
-      out = this.#upstreamCopy(best);
-      for (const b of ctx.branches) {
-        const f = b.final;
-        if (f === undefined || f === best || (f.status !== 401 && f.status !== 407)) continue;
+      for (const f of ctx.finals) {
+        if (f === best || (f.status !== 401 && f.status !== 407)) continue;
         for (const h of f.getAll('WWW-Authenticate')) out.append('WWW-Authenticate', h);
         for (const h of f.getAll('Proxy-Authenticate')) out.append('Proxy-Authenticate', h);
       }
@@ -599,6 +920,15 @@ export class SipProxy {
       out = createResponse(ctx.request, 500, { reason: 'Server Internal Error' });
     }
     this.#send(ctx, out);
+  }
+
+  /** Runs a hook that is only told something: what it throws is counted, never let out. */
+  #safely(f: () => void): void {
+    try {
+      f();
+    } catch {
+      this.counters.errors++;
+    }
   }
 
   /** A response to send upstream: a copy without our Via (§16.7 step 3). */
@@ -614,12 +944,12 @@ export class SipProxy {
 
   /** A response of the proxy's own (not of a response context), through `beforeRespond`. */
   #reply(st: ServerTransaction, res: SipResponse): void {
-    this.#o.beforeRespond?.(res);
+    this.#safely(() => this.#o.beforeRespond?.(res));
     st.respond(res);
   }
 
   #send(ctx: Context, res: SipResponse): void {
-    this.#o.beforeRespond?.(res);
+    this.#safely(() => this.#o.beforeRespond?.(res));
     if (res.status >= 200) this.counters.finals++;
     ctx.st.respond(res);
     // A non-INVITE context ends with its final response (the server transaction may live on in
@@ -667,7 +997,7 @@ export class SipProxy {
     if (tx === undefined || branch.request.method !== 'INVITE' || tx.state === 'Terminated') return;
     const cancel = createCancel(branch.request);
     try {
-      this.layer.request(cancel, tx.target, { onResponse: () => undefined, onFailure: () => undefined });
+      this.#tl.request(cancel, tx.target, { onResponse: () => undefined, onFailure: () => undefined });
     } catch {
       // A CANCEL for this branch is already on its way.
     }
@@ -675,7 +1005,7 @@ export class SipProxy {
 
   /** §16.10: a CANCEL with a context cancels its branches; without one it is forwarded as is. */
   #onCancel(cancel: SipRequest, st: ServerTransaction): void {
-    const ist = this.layer.findInviteServerTransaction(cancel);
+    const ist = this.#tl.findInviteServerTransaction(cancel);
     const ctx = ist === undefined ? undefined : this.#contexts.get(ist);
     if (ctx === undefined) {
       this.#reply(st, createResponse(cancel, 481));
@@ -691,31 +1021,105 @@ export class SipProxy {
   }
 
   /** Forwards an ACK for a 2xx by its Route or Request-URI, without a transaction (§16.11). */
-  async #forwardStateless(req: SipRequest, _from: Received): Promise<void> {
-    this.counters.stateless++;
-    const mf = req.maxForwards;
-    if (mf === 0) return;
-    this.#preprocessRoutes(req);
-    req.remove('Max-Forwards');
-    req.prepend('Max-Forwards', String(mf === undefined ? 70 : mf - 1));
-    const t = this.#local;
-    const host = t.local.address.includes(':') ? `[${t.local.address}]` : t.local.address;
-    // §16.11: a stateless proxy's branch is a function of the request, the same for retransmissions.
-    req.prepend(
-      'Via',
-      `SIP/2.0/${t.protocol.toUpperCase()} ${host}:${t.local.port};branch=z9hG4bK.${this.#loopHash(req, true)}.ack`,
-    );
+  async #forwardStateless(req: SipRequest, from: Received): Promise<void> {
     try {
-      const next = req.getValues('Route')[0];
-      const uri = parseUri(next === undefined ? req.uri : uriOfRoute(next));
-      if (uri.kind !== 'sip') return;
-      const targets = await resolveTargets(uri, this.#o.resolver ?? NO_DNS, {
-        transports: [...new Set(this.#o.transports.map((x) => x.protocol))],
-      });
-      const first = targets[0];
-      if (first !== undefined) await this.layer.transport.sendRequest(req, first);
+      // §16.3 step 3: an ACK cannot be answered; at Max-Forwards 0 it is dropped.
+      if (req.maxForwards === 0) return;
+      this.#preprocessRoutes(req);
+      await this.#sendStateless(req, { uri: req.uri }, from.transport);
     } catch {
       // An ACK that cannot be forwarded is lost, as on the wire; the UAS retransmits its 2xx.
+      this.counters.errors++;
     }
+  }
+
+  /**
+   * §16.11: forwards a request to one target without a transaction: §16.6 as for a branch, with
+   * the stateless branch, to the first resolved destination. Returns false (our Via taken off
+   * again, so the request can be answered) when there is nowhere to send it.
+   *
+   * @throws what the `beforeForward` hook throws
+   */
+  async #sendStateless(req: SipRequest, target: ProxyTarget, inbound: Transport): Promise<boolean> {
+    const branch = this.#statelessBranch(req);
+    const { strict, rr } = this.#prepare(req, target, inbound, branch);
+    const next = (await this.#resolve(req, target, strict))[0];
+    if (next !== undefined) {
+      this.#recordRouteTwice(req, rr, inbound, next);
+      try {
+        await this.transport.sendRequest(req, next);
+        this.counters.stateless++;
+        return true;
+      } catch {
+        // §16.9 for a stateless proxy: nothing to fail over to; the request is answered.
+      }
+    }
+    if (req.topVia?.branch === branch) req.removeFirstValue('Via');
+    return false;
+  }
+
+  // ---------------------------------------------------------------- §16.11 stateless mode
+
+  /**
+   * §16.11: a request in `stateless` mode: validated (§16.3), maybe answered by `onRequest`,
+   * routed (§16.4), and sent to one target (§16.5: the first of the highest q, a choice that
+   * depends only on the request and on what `targets` says), or answered when it cannot be.
+   * Answers go where §18.2.2 says, without a transaction; an ACK is never answered.
+   */
+  async #statelessRequest(req: SipRequest, from: Received): Promise<void> {
+    this.counters.requests++;
+    const ack = req.method === 'ACK';
+    const answer = (res: SipResponse): void => {
+      if (ack) return; // §17.1.1.3: no response is ever sent to an ACK.
+      this.#safely(() => this.#o.beforeRespond?.(res));
+      if (res.status >= 200) this.counters.finals++;
+      this.transport.sendResponse(res, from).catch(() => undefined);
+    };
+    try {
+      const refusal = this.#validate(req);
+      if (refusal !== undefined) return answer(refusal);
+      // CANCEL and ACK follow their INVITE: no hook may answer or challenge them (§22.1).
+      if (!ack && req.method !== 'CANCEL') {
+        const local = await this.#o.onRequest?.(req, from);
+        if (local !== undefined) return answer(local);
+      }
+      const { targets } = await this.#targetSet(req);
+      // §16.11: a stateless proxy does not fork: one target, the first of the highest q.
+      let target: ProxyTarget | undefined;
+      for (const t of targets) if (target === undefined || (t.q ?? 1) > (target.q ?? 1)) target = t;
+      if (target === undefined) {
+        this.counters.refused++;
+        return answer(createResponse(req, 480, { reason: 'Temporarily Unavailable' }));
+      }
+      if (!(await this.#sendStateless(req, target, from.transport))) {
+        // What a stateful proxy would end with for a target it cannot reach (§16.9: 503, sent up as 500).
+        answer(createResponse(req, 500, { reason: 'Server Internal Error' }));
+      }
+    } catch {
+      // A hook or the targets function threw.
+      this.counters.errors++;
+      answer(createResponse(req, 500, { reason: 'Server Internal Error' }));
+    }
+  }
+
+  /**
+   * §16.11: a response whose top Via is ours (the transport layer drops the others, §18.1.2)
+   * loses that Via and goes where the next one says (§18.2.2, RFC 3581 received and rport),
+   * body and other fields untouched; one with no Via left was for us, and is dropped.
+   */
+  #statelessResponse(res: SipResponse): void {
+    let dest: ReturnType<typeof responseDestination>;
+    try {
+      res.removeFirstValue('Via');
+      dest = responseDestination(res);
+    } catch {
+      return; // the next Via does not parse: nowhere to send it
+    }
+    if (dest === undefined) return;
+    const transport = this.#o.transports.find((t) => t.protocol === dest.protocol) ?? this.#local;
+    this.#safely(() => this.#o.beforeRespond?.(res));
+    if (res.status >= 200) this.counters.finals++;
+    const to: Received = { transport, source: { address: dest.address, port: dest.port }, flow: undefined };
+    this.transport.sendResponse(res, to).catch(() => undefined);
   }
 }

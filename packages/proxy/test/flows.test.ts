@@ -232,14 +232,18 @@ describe('§16.3 validation', () => {
     const w = world();
     const peer = w.network.endpoint({ address: '10.0.2.1', port: 5060 });
     const answers: string[] = [];
+    const reasons: string[] = [];
     peer.listen((e) => {
       if (e.type === 'message' && e.bytes !== undefined) {
         const m = parseMessage(e.bytes);
-        if (!m.isRequest) answers.push(`${m.status}`);
+        if (!m.isRequest) {
+          answers.push(`${m.status}`);
+          reasons.push(m.reason);
+        }
       }
     });
     const send = (text: string) => peer.send(new TextEncoder().encode(text), { address: '10.0.0.10', port: 5060 });
-    return { ...w, answers, send };
+    return { ...w, answers, reasons, send };
   }
   const req = (extra: string, uri = 'sip:bob@example.com', branch = 'z9hG4bKv1') => sip`
     OPTIONS ${uri} SIP/2.0
@@ -257,6 +261,15 @@ describe('§16.3 validation', () => {
     await send(req('\r\nMax-Forwards: 0', 'sip:bob@example.com', 'z9hG4bKv2').replace(/OPTIONS/g, 'MESSAGE'));
     await clock.advanceAsync(50);
     expect(answers.sort()).toEqual(['200', '483']);
+  });
+
+  it('answers a request whose mandatory headers are malformed or repeated with 400 and the reason (step 1)', async () => {
+    const { clock, send, answers, reasons } = raw();
+    await send(req('\r\nMax-Forwards: 70').replace('CSeq: 1 OPTIONS', 'CSeq: one OPTIONS'));
+    await send(req('\r\nMax-Forwards: 70\r\nCall-ID: second', 'sip:bob@example.com', 'z9hG4bKv4'));
+    await clock.advanceAsync(50);
+    expect(answers).toEqual(['400', '400']);
+    expect(reasons).toEqual(['Malformed CSeq', 'More than one Call-ID']);
   });
 
   it('answers an unsupported Proxy-Require with 420, and a tel: Request-URI with 416', async () => {
