@@ -3,7 +3,7 @@
 import { type IncomingCall, UserAgent } from '@sipkit/dialog';
 import { parseMessage, type SipResponse } from '@sipkit/parser';
 import { MemoryLocationService, Registrar } from '@sipkit/registrar';
-import { sip, VirtualClock, VirtualNetwork, withLadder } from '@sipkit/testkit';
+import { type LinkConditions, sip, VirtualClock, VirtualNetwork, withLadder } from '@sipkit/testkit';
 import { describe, expect, it } from 'vitest';
 import { type ProxyOptions, SipProxy } from '../src/index.js';
 
@@ -15,9 +15,9 @@ const resolver = {
   aaaa: async () => [],
 };
 
-function world(options: Partial<ProxyOptions> = {}, link = { delay: 5 }) {
+function world(options: Partial<ProxyOptions> = {}, link: LinkConditions = { delay: 5 }, seed = 1) {
   const clock = new VirtualClock();
-  const network = new VirtualNetwork({ clock, link });
+  const network = new VirtualNetwork({ clock, link, seed });
   const location = new MemoryLocationService();
   const registrar = new Registrar({ domains: ['example.com'], location, now: () => clock.now() });
   const proxy = new SipProxy({
@@ -322,4 +322,107 @@ describe('redirect server (§8.3)', () => {
     await clock.advanceAsync(200);
     expect(failed).toEqual(['302 <sip:bob@10.0.1.2:5060>;q=0.7']);
   });
+});
+
+describe('the same flows with 20% packet loss on every link (retransmissions carry them)', () => {
+  const lossy = { delay: 10, jitter: 5, loss: 0.2 };
+  /** Registers; the REGISTER's own retransmissions carry it through the loss. */
+  async function registered(clock: VirtualClock, ua: UserAgent): Promise<void> {
+    expect((await settle(clock, ua.register('sip:example.com'))).status).toBe(200);
+  }
+  function outcome(call: ReturnType<UserAgent['invite']>): () => string {
+    let seen = 'none';
+    call.on('established', () => {
+      seen = 'established';
+    });
+    call.on('failed', (r) => {
+      seen = `failed ${(r as SipResponse).status ?? (r as Error).message}`;
+    });
+    return () => seen;
+  }
+
+  it('busy, no answer (CANCEL), forking with one answer and with all failing, redirect: no call lost', async () => {
+    const results: string[] = [];
+    for (let seed = 1; seed <= 3; seed++) {
+      // Busy.
+      {
+        const { clock, ua } = world({}, lossy, seed);
+        const alice = ua('alice', 1);
+        const bob = ua('bob', 2);
+        await registered(clock, bob);
+        bob.on('invite', (c) => c.reject(486));
+        const seen = outcome(alice.invite('sip:bob@example.com'));
+        await clock.advanceAsync(40_000);
+        results.push(`busy ${seen()}`);
+      }
+      // No answer: the caller cancels while it rings.
+      {
+        const { clock, ua } = world({}, lossy, seed);
+        const alice = ua('alice', 1);
+        const bob = ua('bob', 2);
+        await registered(clock, bob);
+        let ringing = false;
+        bob.on('invite', (c) => {
+          ringing = c.ring();
+        });
+        const call = alice.invite('sip:bob@example.com');
+        const seen = outcome(call);
+        let progressed = false;
+        call.on('progress', () => {
+          progressed = true;
+        });
+        for (let i = 0; i < 400 && !progressed; i++) await clock.advanceAsync(100);
+        call.cancel();
+        await clock.advanceAsync(40_000);
+        results.push(`cancel ${ringing} ${seen()}`);
+      }
+      // Forking: one phone answers, the other is cancelled.
+      {
+        const { clock, ua } = world({}, lossy, seed);
+        const alice = ua('alice', 1);
+        const desk = ua('bob', 2);
+        const mobile = ua('bob', 3);
+        await registered(clock, desk);
+        await registered(clock, mobile);
+        desk.on('invite', (c) => c.accept());
+        mobile.on('invite', (c) => c.ring());
+        const seen = outcome(alice.invite('sip:bob@example.com'));
+        await clock.advanceAsync(40_000);
+        results.push(`fork-one ${seen()}`);
+      }
+      // Forking: both fail, the lower class wins.
+      {
+        const { clock, ua } = world({}, lossy, seed);
+        const alice = ua('alice', 1);
+        const one = ua('bob', 2);
+        const two = ua('bob', 3);
+        await registered(clock, one);
+        await registered(clock, two);
+        one.on('invite', (c) => c.reject(404));
+        two.on('invite', (c) => c.reject(503));
+        const seen = outcome(alice.invite('sip:bob@example.com'));
+        await clock.advanceAsync(40_000);
+        results.push(`fork-fail ${seen()}`);
+      }
+      // Redirect.
+      {
+        const { clock, ua } = world({ mode: 'redirect' }, lossy, seed);
+        const alice = ua('alice', 1);
+        const bob = ua('bob', 2);
+        await registered(clock, bob);
+        const seen = outcome(alice.invite('sip:bob@example.com'));
+        await clock.advanceAsync(40_000);
+        results.push(`redirect ${seen()}`);
+      }
+    }
+    expect(results).toEqual(
+      Array.from({ length: 3 }, () => [
+        'busy failed 486',
+        'cancel true failed 487',
+        'fork-one established',
+        'fork-fail failed 404',
+        'redirect failed 302',
+      ]).flat(),
+    );
+  }, 120_000);
 });
