@@ -343,10 +343,11 @@ describe('the same flows with 20% packet loss on every link (retransmissions car
 
   it('busy, no answer (CANCEL), forking with one answer and with all failing, redirect: no call lost', async () => {
     const results: string[] = [];
+    let lost = 0;
     for (let seed = 1; seed <= 3; seed++) {
       // Busy.
       {
-        const { clock, ua } = world({}, lossy, seed);
+        const { clock, ua, network } = world({}, lossy, seed);
         const alice = ua('alice', 1);
         const bob = ua('bob', 2);
         await registered(clock, bob);
@@ -354,10 +355,11 @@ describe('the same flows with 20% packet loss on every link (retransmissions car
         const seen = outcome(alice.invite('sip:bob@example.com'));
         await clock.advanceAsync(40_000);
         results.push(`busy ${seen()}`);
+        lost += network.counters.lost;
       }
       // No answer: the caller cancels while it rings.
       {
-        const { clock, ua } = world({}, lossy, seed);
+        const { clock, ua, network } = world({}, lossy, seed);
         const alice = ua('alice', 1);
         const bob = ua('bob', 2);
         await registered(clock, bob);
@@ -375,10 +377,11 @@ describe('the same flows with 20% packet loss on every link (retransmissions car
         call.cancel();
         await clock.advanceAsync(40_000);
         results.push(`cancel ${ringing} ${seen()}`);
+        lost += network.counters.lost;
       }
       // Forking: one phone answers, the other is cancelled.
       {
-        const { clock, ua } = world({}, lossy, seed);
+        const { clock, ua, network } = world({}, lossy, seed);
         const alice = ua('alice', 1);
         const desk = ua('bob', 2);
         const mobile = ua('bob', 3);
@@ -389,10 +392,11 @@ describe('the same flows with 20% packet loss on every link (retransmissions car
         const seen = outcome(alice.invite('sip:bob@example.com'));
         await clock.advanceAsync(40_000);
         results.push(`fork-one ${seen()}`);
+        lost += network.counters.lost;
       }
       // Forking: both fail, the lower class wins.
       {
-        const { clock, ua } = world({}, lossy, seed);
+        const { clock, ua, network } = world({}, lossy, seed);
         const alice = ua('alice', 1);
         const one = ua('bob', 2);
         const two = ua('bob', 3);
@@ -403,16 +407,18 @@ describe('the same flows with 20% packet loss on every link (retransmissions car
         const seen = outcome(alice.invite('sip:bob@example.com'));
         await clock.advanceAsync(40_000);
         results.push(`fork-fail ${seen()}`);
+        lost += network.counters.lost;
       }
       // Redirect.
       {
-        const { clock, ua } = world({ mode: 'redirect' }, lossy, seed);
+        const { clock, ua, network } = world({ mode: 'redirect' }, lossy, seed);
         const alice = ua('alice', 1);
         const bob = ua('bob', 2);
         await registered(clock, bob);
         const seen = outcome(alice.invite('sip:bob@example.com'));
         await clock.advanceAsync(40_000);
         results.push(`redirect ${seen()}`);
+        lost += network.counters.lost;
       }
     }
     expect(results).toEqual(
@@ -424,5 +430,6 @@ describe('the same flows with 20% packet loss on every link (retransmissions car
         'redirect failed 302',
       ]).flat(),
     );
+    expect(lost).toBeGreaterThan(20);
   }, 120_000);
 });
