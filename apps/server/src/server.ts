@@ -2,13 +2,14 @@
 // (§22, RFC 7616) composed from the public APIs of the SIPKit packages, with logs, metrics and a
 // graceful shutdown around them.
 import { randomBytes } from 'node:crypto';
+import { promises as dns } from 'node:dns';
 import { readFileSync } from 'node:fs';
 import { type Credential, DigestServer } from '@sipkit/digest';
 import { RedisLocationService } from '@sipkit/location-redis';
 import { createResponse, parseUri, type SipRequest, type SipResponse, type SipUri } from '@sipkit/parser';
 import { type ProxyTarget, SipProxy } from '@sipkit/proxy';
 import { canonicalAor, type LocationService, MemoryLocationService, Registrar } from '@sipkit/registrar';
-import type { Drop, Received, Transport } from '@sipkit/transport';
+import type { Drop, Received, Resolver, Transport } from '@sipkit/transport';
 import { tcpTransport, tlsTransport, udpTransport, wssTransport, wsTransport } from '@sipkit/transport-node';
 import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -221,9 +222,40 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
     return digest.challenge(req, { proxy: true, stale: result.stale === true });
   };
 
+  // RFC 7118 §5: a WebSocket client's Contact names a random `.invalid` host that no DNS knows,
+  // and the requests of its dialogs (ACK, BYE, re-INVITE) go to that Contact. The host of every
+  // Contact registered over a connection is remembered with the connection, and the proxy's
+  // resolver answers the SRV query for it (`_sip._ws.<host>`) with the connection's address.
+  // Other names go to the system's DNS (RFC 3263: NAPTR, SRV, A/AAAA); `.invalid` never
+  // resolves (RFC 6761 §6.4), so it is not asked.
+  const flows = new Map<string, { address: string; port: number }>();
+  const invalid = (name: string) => name.toLowerCase().endsWith('.invalid');
+  const resolver: Resolver = {
+    naptr: async (name) => (invalid(name) ? [] : dns.resolveNaptr(name)),
+    srv: async (name) => {
+      if (!invalid(name)) return dns.resolveSrv(name);
+      const flow = flows.get(name.replace(/^_sips?\._[a-z]+\./i, '').toLowerCase());
+      return flow === undefined ? [] : [{ priority: 0, weight: 0, port: flow.port, name: flow.address }];
+    },
+    a: async (name) => (invalid(name) ? [] : dns.resolve4(name)),
+    aaaa: async (name) => (invalid(name) ? [] : dns.resolve6(name)),
+  };
+  const rememberFlows = (req: SipRequest, from: Received): void => {
+    if (!isFlowSource(flowUri(from)) || req.contacts === '*') return;
+    for (const c of req.contacts) {
+      const uri = c.uri;
+      if (uri.kind !== 'sip' || !uri.host.toLowerCase().endsWith('.invalid')) continue;
+      flows.delete(uri.host.toLowerCase());
+      flows.set(uri.host.toLowerCase(), from.source);
+      // Bounded: the oldest goes first (its client has long registered again from a new connection).
+      if (flows.size > config.limits.maxConnections) flows.delete(flows.keys().next().value as string);
+    }
+  };
+
   const proxy = new SipProxy({
     transports,
     domains: config.domains,
+    resolver,
     onDrop(drop: Drop) {
       metrics.dropped.inc({ reason: drop.reason });
       log.warn(
@@ -246,7 +278,9 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
         const ruri = req.requestUri;
         // A REGISTER for another domain is not ours to forward (§10.3 step 1).
         if (ruri.kind === 'sip' && !isOurs(ruri)) return refuse(req, 404, 'Not Found (not a domain of this registrar)');
-        return registrar.handle(req, flowUri(from));
+        const res = await registrar.handle(req, flowUri(from));
+        if (res.status === 200) rememberFlows(req, from);
+        return res;
       }
       if (inDialog(req)) {
         if (req.method !== 'ACK' && req.method !== 'CANCEL') unanswered.add(keyOf(req));
