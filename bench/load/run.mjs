@@ -1,0 +1,378 @@
+// bench/load: sipkit-server against Kamailio on loopback, driven by SIPp with the same
+// scenarios, one after the other. For each of three loads — REGISTER without authentication,
+// REGISTER with digest (401 then 200), calls through the proxy to a SIPp UAS registered behind
+// it — the rate is stepped upward; at each step SIPp sends a fixed number of transactions and
+// the step is clean when none failed and retransmissions stayed under 0.5%. The table shows the
+// highest clean rate, the server's CPU time per transaction at that rate (from /proc), and its
+// peak RSS. Every process started is stopped; every run is bounded by count and by time.
+//
+//   node load/run.mjs [--only sipkit|kamailio] [--loads register,auth,call] [--seconds 3]
+//                     [--start 500] [--step 1.25] [--max 20000] [--workers 1]
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const here = import.meta.dirname;
+const { values: flags } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    loads: { type: 'string', default: 'register,auth,call' },
+    seconds: { type: 'string', default: '3' },
+    start: { type: 'string', default: '500' },
+    step: { type: 'string', default: '1.25' },
+    max: { type: 'string', default: '20000' },
+    workers: { type: 'string', default: '1' },
+  },
+});
+const SECONDS = Number(flags.seconds);
+const STEP = Number(flags.step);
+const MAX = Number(flags.max);
+const WORKERS = Number(flags.workers);
+const USERS = 1000;
+const PASSWORD = 'load-test-secret';
+const DOMAIN = 'sipkit.test';
+const dir = mkdtempSync(join(tmpdir(), 'sipkit-load-'));
+const started = new Set();
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function which(name) {
+  for (const d of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin']) {
+    try {
+      execFileSync('test', ['-x', join(d, name)]);
+      return join(d, name);
+    } catch {}
+  }
+  throw new Error(`${name} is not installed (bash scripts/install-test-deps installs it)`);
+}
+
+/** CPU seconds (user + system) of a process and its children still alive, from /proc. */
+function cpuOf(pids) {
+  const hz = 100;
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {}
+  }
+  return ticks / hz;
+}
+
+/** Peak RSS (VmHWM) in MB, summed over the processes (Kamailio's shared memory counted once per process that touched it). */
+function rssOf(pids) {
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      kb += Number(m?.[1] ?? 0);
+    } catch {}
+  }
+  return kb / 1024;
+}
+
+/** The process and its descendants. */
+function family(pid) {
+  const out = [pid];
+  try {
+    const kids = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+    for (const k of kids) out.push(...family(k));
+  } catch {}
+  return out;
+}
+
+function startProcess(cmd, args, opts = {}) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  started.add(child);
+  let log = '';
+  child.stdout.on('data', (d) => {
+    log = (log + d).slice(-20000);
+  });
+  child.stderr.on('data', (d) => {
+    log = (log + d).slice(-20000);
+  });
+  child.on('exit', () => started.delete(child));
+  return { child, log: () => log };
+}
+
+async function stopProcess(p) {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  const gone = new Promise((r) => p.child.once('exit', r));
+  p.child.kill('SIGTERM');
+  const t = setTimeout(() => p.child.kill('SIGKILL'), 5000);
+  await gone;
+  clearTimeout(t);
+}
+
+function kamailioConfig(port, auth) {
+  return `#!KAMAILIO
+debug=1
+log_stderror=yes
+children=${WORKERS}
+disable_tcp=yes
+auto_aliases=no
+listen=udp:127.0.0.1:${port}
+alias="127.0.0.1:${port}"
+alias="${DOMAIN}"
+
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "maxfwd.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "auth.so"
+
+modparam("usrloc", "db_mode", 0)
+
+request_route {
+	if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
+	if (has_totag()) {
+		if (loose_route()) { t_relay(); exit; }
+		if (is_method("ACK")) { if (t_check_trans()) t_relay(); exit; }
+		sl_send_reply("404", "Not here");
+		exit;
+	}
+	if (is_method("CANCEL")) { if (t_check_trans()) t_relay(); exit; }
+	t_check_trans();
+	if (is_method("REGISTER")) {
+${
+  auth
+    ? `		$avp(pw) = "${PASSWORD}";
+		if (!pv_www_authenticate("$td", "$avp(pw)", "0")) { www_challenge("$td", "0"); exit; }
+`
+    : ''
+}		if (!save("location")) sl_reply_error();
+		exit;
+	}
+	record_route();
+	if (!lookup("location")) { sl_send_reply("404", "Not Found"); exit; }
+	if (!t_relay()) sl_reply_error();
+}
+`;
+}
+
+async function startKamailio(port, auth) {
+  const cfg = join(dir, `kamailio-${auth ? 'auth' : 'plain'}.cfg`);
+  writeFileSync(cfg, kamailioConfig(port, auth));
+  const p = startProcess(which('kamailio'), [
+    '-f',
+    cfg,
+    '-DD',
+    '-E',
+    '-m',
+    '512',
+    '-M',
+    '32',
+    '-P',
+    join(dir, 'k.pid'),
+    '-w',
+    dir,
+  ]);
+  await sleep(1500);
+  if (p.child.exitCode !== null) throw new Error(`kamailio did not start:\n${p.log()}`);
+  return { ...p, pids: () => family(p.child.pid) };
+}
+
+async function startSipkit(port, auth) {
+  const users = Array.from({ length: USERS }, (_, i) => ({ name: `u${i}`, password: PASSWORD }));
+  users.push({ name: 'uas', password: PASSWORD });
+  const cfg = join(dir, 'sipkit.json');
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      listen: [{ transport: 'udp', host: '127.0.0.1', port }],
+      domains: [DOMAIN],
+      users,
+      auth: { register: auth, calls: false, algorithms: ['MD5'], secret: 'a load test secret of some length' },
+      http: false,
+      log: { level: 'warn' },
+    }),
+  );
+  const main = join(here, '..', '..', 'apps', 'server', 'dist', 'main.js');
+  // SIPKIT_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the server.
+  const nodeArgs = (process.env.SIPKIT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const p = startProcess(process.execPath, [...nodeArgs, main, '--config', cfg]);
+  await sleep(1000);
+  if (p.child.exitCode !== null) throw new Error(`sipkit-server did not start:\n${p.log()}`);
+  return { ...p, pids: () => [p.child.pid] };
+}
+
+/** Runs SIPp once; returns its counts. */
+function sipp(port, scenario, args, seconds) {
+  return new Promise((resolve) => {
+    const child = spawn(
+      'sipp',
+      [
+        `127.0.0.1:${port}`,
+        '-sf',
+        join(here, scenario),
+        '-i',
+        '127.0.0.1',
+        '-key',
+        'domain',
+        DOMAIN,
+        '-nostdin',
+        '-timeout',
+        `${Math.ceil(seconds)}s`,
+        '-timeout_error',
+        '-max_socket',
+        '2000',
+        ...args,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir },
+    );
+    started.add(child);
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out = (out + d).slice(-40000);
+    });
+    child.stderr.on('data', (d) => {
+      out = (out + d).slice(-40000);
+    });
+    child.on('exit', (code) => {
+      started.delete(child);
+      const num = (re) => Number(re.exec(out)?.[1] ?? Number.NaN);
+      const ok = num(/Successful call\s+\|\s+\d+\s+\|\s+(\d+)/);
+      const failed = num(/Failed call\s+\|\s+\d+\s+\|\s+(\d+)/);
+      // Sum of the Retrans column on the final scenario screen (lines like "INVITE ----------> 100 3 0").
+      const screen = out.slice(out.lastIndexOf('Messages  Retrans'));
+      let retrans = 0;
+      let messages = 0;
+      for (const m of screen.matchAll(/(?:-{3,}>|<-{3,})\s+(\d+)\s+(\d+)/g)) {
+        messages += Number(m[1]);
+        retrans += Number(m[2]);
+      }
+      resolve({ code, ok, failed, retrans, messages, out });
+    });
+  });
+}
+
+function writeUsers() {
+  // name; password; Contact port (any: nobody calls these users).
+  const rows = Array.from({ length: USERS }, (_, i) => `u${i};${PASSWORD};5999`);
+  writeFileSync(join(dir, 'users.csv'), `SEQUENTIAL\n${rows.join('\n')}\n`);
+  writeFileSync(join(dir, 'user0.csv'), `SEQUENTIAL\n${rows[0]}\n`);
+}
+
+const LOADS = {
+  register: { scenario: 'register.xml', auth: false, label: 'REGISTER/s, no auth' },
+  auth: { scenario: 'register-auth.xml', auth: true, label: 'REGISTER/s, digest (401 + 200)' },
+  call: { scenario: 'uac.xml', auth: false, label: 'calls/s (INVITE…BYE via proxy)' },
+};
+
+/** One rate search for one server and one load. */
+async function search(server, load) {
+  const port = await freePort();
+  const srv = server === 'kamailio' ? await startKamailio(port, load.auth) : await startSipkit(port, load.auth);
+  let uas;
+  try {
+    const extra = [];
+    // One user for the digest load (SIPp takes credentials from -au/-ap, not per call): each
+    // REGISTER refreshes the same binding with a new Call-ID, as re-registrations do.
+    if (load.auth) extra.push('-auth_uri', DOMAIN, '-au', 'u0', '-ap', PASSWORD);
+    if (load.scenario === 'uac.xml') {
+      const uasPort = await freePort();
+      uas = startProcess('sipp', ['-sf', join(here, 'uas.xml'), '-i', '127.0.0.1', '-p', String(uasPort), '-nostdin'], {
+        cwd: dir,
+      });
+      await sleep(300);
+      // Register the UAS as "uas", its Contact on its own port (field 2).
+      writeFileSync(join(dir, 'uas.csv'), `SEQUENTIAL\nuas;${PASSWORD};${uasPort}\n`);
+      const reg = await sipp(port, 'register.xml', ['-inf', join(dir, 'uas.csv'), '-m', '1'], 10);
+      if (reg.failed !== 0 || reg.ok !== 1) throw new Error(`could not register the UAS:\n${reg.out.slice(-2000)}`);
+      extra.push('-s', 'uas');
+    } else {
+      extra.push('-inf', join(dir, load.auth ? 'user0.csv' : 'users.csv'));
+    }
+    // Warm-up (JIT, caches, Kamailio's shared memory), not counted.
+    const warm = await sipp(
+      port,
+      load.scenario,
+      [...extra, '-r', flags.start, '-m', String(Math.max(1000, Number(flags.start) * 2))],
+      60,
+    );
+    if (warm.failed !== 0) console.log(`  ${server}: the warm-up had ${warm.failed} failed calls`);
+    let best;
+    for (let rate = Number(flags.start); rate <= MAX; rate = Math.ceil(rate * STEP)) {
+      const count = Math.max(1000, Math.round(rate * SECONDS));
+      const cpu0 = cpuOf(srv.pids());
+      const r = await sipp(
+        port,
+        load.scenario,
+        [...extra, '-r', String(rate), '-m', String(count), '-l', String(Math.max(200, rate * 2))],
+        SECONDS * 4 + 20,
+      );
+      const cpu = cpuOf(srv.pids()) - cpu0;
+      const clean = r.failed === 0 && r.ok === count && r.retrans <= r.messages * 0.005;
+      console.log(
+        `  ${server.padEnd(8)} ${load.label.padEnd(32)} rate ${String(rate).padStart(6)}: ok ${r.ok} failed ${r.failed} retrans ${r.retrans}/${r.messages} cpu ${((cpu / count) * 1e6).toFixed(0)} µs/op ${clean ? 'clean' : 'NOT clean'}`,
+      );
+      if (!clean) break;
+      best = { rate, cpuPerOp: (cpu / count) * 1e6, rss: rssOf(srv.pids()) };
+    }
+    return best;
+  } finally {
+    if (uas) await stopProcess(uas);
+    await stopProcess(srv);
+  }
+}
+
+async function main() {
+  writeUsers();
+  const servers = flags.only ? [flags.only] : ['kamailio', 'sipkit'];
+  const loads = flags.loads.split(',').map((l) => {
+    const load = LOADS[l];
+    if (!load) throw new Error(`--loads: unknown load "${l}" (register, auth, call)`);
+    return load;
+  });
+  console.log(
+    `bench/load on ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, ${WORKERS} worker(s) each`,
+  );
+  const results = {};
+  for (const load of loads) {
+    for (const server of servers) {
+      console.log(`${server}: ${load.label}`);
+      results[`${server} ${load.label}`] = await search(server, load);
+    }
+  }
+  console.log('\n| load | Kamailio | sipkit-server | ratio | CPU µs/op K / S | peak RSS MB K / S |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const load of loads) {
+    const k = results[`kamailio ${load.label}`];
+    const s = results[`sipkit ${load.label}`];
+    const f = (x, d = 0) => (x === undefined ? '–' : x.toFixed(d));
+    console.log(
+      `| ${load.label} | ${k?.rate ?? '–'} | ${s?.rate ?? '–'} | ${k && s ? (s.rate / k.rate).toFixed(2) : '–'} | ${f(k?.cpuPerOp)} / ${f(s?.cpuPerOp)} | ${f(k?.rss)} / ${f(s?.rss)} |`,
+    );
+  }
+}
+
+try {
+  await main();
+} finally {
+  for (const c of started) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+}
