@@ -14,6 +14,7 @@ import { tcpTransport, tlsTransport, udpTransport, wssTransport, wsTransport } f
 import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type ListenerConfig, parseUsersFile, type ServerConfig } from './config.js';
+import { FlowTokens } from './flows.js';
 import { type HttpEndpoint, Metrics, startHttp } from './metrics.js';
 
 /** A running sipkit-server. */
@@ -141,8 +142,11 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
     }
   }
 
+  // One secret for digest nonces and flow tokens: instances that share it accept each other's.
+  const secret = config.auth.secret ?? randomBytes(32);
+  const tokens = new FlowTokens(secret);
   const digest = new DigestServer({
-    secret: config.auth.secret ?? randomBytes(32),
+    secret,
     realm,
     algorithms: config.auth.algorithms,
     credentials: { lookup: (username) => users.get(username) },
@@ -184,6 +188,23 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
       return '';
     }
   };
+
+  /**
+   * Our Path for a registration that came over a connection (RFC 5626 §5.2, RFC 3327): our first
+   * listener, the flow signed in the user part, `ob` for outbound.
+   */
+  const first = transports[0] as Transport;
+  const firstHost = first.local.address.includes(':') ? `[${first.local.address}]` : first.local.address;
+  const pathFor = (flow: string) =>
+    `<sip:${tokens.encode(flow)}@${firstHost}:${first.local.port};transport=${first.protocol};lr;ob>`;
+  /** The flow a Route or Path value of ours names, if it is one. */
+  const flowOf = (value: string): string | undefined => {
+    if (!isOwnRoute(value)) return undefined;
+    const user = /^<?\s*sips?:([^@;>]+)@/i.exec(value)?.[1];
+    return user === undefined ? undefined : tokens.decode(user);
+  };
+  // Requests that came in with one of our flow tokens as their Route: sent over that flow.
+  const overFlow = new WeakMap<SipRequest, string>();
 
   /** A Route value naming one of our listeners (§16.4 removes it before forwarding). */
   const isOwnRoute = (value: string): boolean => {
@@ -278,9 +299,22 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
         const ruri = req.requestUri;
         // A REGISTER for another domain is not ours to forward (§10.3 step 1).
         if (ruri.kind === 'sip' && !isOurs(ruri)) return refuse(req, 404, 'Not Found (not a domain of this registrar)');
-        const res = await registrar.handle(req, flowUri(from));
+        const source = flowUri(from);
+        // RFC 5626 §5.2: over a connection, the registration names us and the flow in a Path, so
+        // that another instance sharing the location service reaches the UA through us.
+        if (isFlowSource(source)) req.prepend('Path', pathFor(source));
+        const res = await registrar.handle(req, source);
         if (res.status === 200) rememberFlows(req, from);
         return res;
+      }
+      const top = req.getValues('Route')[0];
+      const flow = top === undefined ? undefined : flowOf(top);
+      if (flow !== undefined) {
+        // Another instance (or we) found a registration of ours and sent the request along its
+        // Path: it was checked there, and it goes over the flow (RFC 5626 §5.3).
+        overFlow.set(req, flow);
+        if (req.method !== 'ACK' && req.method !== 'CANCEL') unanswered.add(keyOf(req));
+        return undefined;
       }
       if (inDialog(req)) {
         if (req.method !== 'ACK' && req.method !== 'CANCEL') unanswered.add(keyOf(req));
@@ -305,17 +339,21 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
       unanswered.add(keyOf(req));
       return undefined;
     },
+    nextHop: (req) => overFlow.get(req),
     async targets(req): Promise<ProxyTarget[]> {
+      const flow = overFlow.get(req);
+      if (flow !== undefined) return [{ uri: req.uri, destination: flow }];
       const ruri = req.requestUri;
       if (ruri.kind !== 'sip') return [];
       const bindings = await location.lookup(canonicalAor(ruri), Date.now());
-      return bindings.map((b) => ({
-        uri: b.contact,
-        q: b.q,
-        route: b.path,
-        // RFC 5626 §5.3: a registration that came over a connection is reached over it.
-        destination: isFlowSource(b.source) ? b.source : undefined,
-      }));
+      return bindings.map((b) => {
+        // RFC 5626 §5.3: a registration that came over a connection is reached over it: over
+        // ours when its Path names us, else along the Path to the instance that holds it.
+        const [head, ...rest] = b.path ?? [];
+        const mine = head === undefined ? undefined : flowOf(head);
+        if (mine !== undefined) return { uri: b.contact, q: b.q, route: rest, destination: mine };
+        return { uri: b.contact, q: b.q, route: b.path };
+      });
     },
     beforeRespond(res: SipResponse) {
       metrics.responses.inc({ code: String(res.status) });

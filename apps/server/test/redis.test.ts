@@ -92,6 +92,33 @@ describe('sipkit-server on Redis', () => {
     await until(() => call.state === 'terminated');
   });
 
+  it('reaches a user registered over TCP at one instance, through the instance holding the connection (RFC 5626)', async () => {
+    const a = await instance();
+    const b = await instance();
+    const bob = await userAgent(a, 'bob', { transport: 'tcp' });
+    const alice = await userAgent(b, 'alice');
+    agents.push(bob, alice);
+    expect((await bob.register('sip:sipkit.test')).status).toBe(200);
+    const [binding] = await b.location.lookup('sip:bob@sipkit.test', Date.now());
+    // The Path names instance a, the flow signed in its user part.
+    expect(binding?.path?.[0]).toMatch(
+      new RegExp(`^<sip:[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+@127\\.0\\.0\\.1:${a.listeners[0]?.port};transport=udp;lr;ob>$`),
+    );
+    const reached: string[] = [];
+    bob.on('invite', (call) => {
+      reached.push(call.invite.getValues('Via').length.toString());
+      call.accept({ body: 'v=0\r\n' });
+    });
+    const requestsAtA = a.proxy.counters.requests;
+    const call = alice.invite('sip:bob@sipkit.test', { body: 'v=0\r\n' });
+    await until(() => call.state === 'established');
+    // alice → b → a → bob: three Vias at bob (alice's, b's, a's).
+    expect(reached).toEqual(['3']);
+    expect(a.proxy.counters.requests).toBeGreaterThan(requestsAtA);
+    await call.bye();
+    await until(() => call.state === 'terminated');
+  });
+
   it('keeps running while Redis is down, answering 500, and recovers when it is back', async () => {
     const a = await instance();
     const carol = await userAgent(a, 'carol');

@@ -79,6 +79,14 @@ export interface ProxyRouting {
    * it came from (transport, source address, connection).
    */
   onRequest?(request: SipRequest, from: Received): HookResult;
+  /**
+   * For a request that is not ours to retarget (it still has a Route, or its Request-URI is in
+   * no domain of ours), where to send it instead of its Route or Request-URI: a SIP URI, as
+   * {@link ProxyTarget.destination}, or undefined for the usual RFC 3263 routing. Called after
+   * §16.4 route preprocessing; an edge proxy uses it to send a request over a client's flow
+   * (RFC 5626 §5.3).
+   */
+  nextHop?(request: SipRequest): string | undefined;
   /** A copy is about to go to a target (§16.6): add or change header fields. */
   beforeForward?(request: SipRequest, target: ProxyTarget): void;
   /** A response came back from a branch: told only. */
@@ -459,7 +467,10 @@ export class SipProxy {
   async #targetSet(req: SipRequest): Promise<{ targets: readonly ProxyTarget[]; routed: boolean }> {
     this.#preprocessRoutes(req);
     const routed = req.getValues('Route').length > 0;
-    if (routed || !this.#isOurDomain(req.requestUri)) return { targets: [{ uri: req.uri }], routed };
+    if (routed || !this.#isOurDomain(req.requestUri)) {
+      // §16.6 step 7 leaves the next hop to local policy: the caller may name one.
+      return { targets: [{ uri: req.uri, destination: this.#o.nextHop?.(req) }], routed };
+    }
     return { targets: await this.#o.targets(req), routed };
   }
 

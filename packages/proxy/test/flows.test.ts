@@ -433,3 +433,23 @@ describe('the same flows with 20% packet loss on every link (retransmissions car
     expect(lost).toBeGreaterThan(20);
   }, 120_000);
 });
+
+describe('nextHop: a next hop of our choosing for requests we do not retarget (§16.6 step 7)', () => {
+  it('sends a request for another domain to the address nextHop names, Request-URI unchanged', async () => {
+    const { clock, network, ua } = world({
+      nextHop: (req) => (req.uri.includes('elsewhere.example') ? 'sip:10.0.5.5:5070' : undefined),
+    });
+    const gateway = network.endpoint({ address: '10.0.5.5', port: 5070 });
+    const seen: string[] = [];
+    gateway.listen((e) => {
+      if (e.type === 'message' && e.bytes !== undefined) {
+        const m = parseMessage(e.bytes);
+        if (m.isRequest) seen.push(`${m.method} ${m.uri}`);
+      }
+    });
+    const alice = ua('alice', 1);
+    alice.invite('sip:carol@elsewhere.example');
+    await clock.advanceAsync(100);
+    expect(seen).toEqual(['INVITE sip:carol@elsewhere.example']);
+  });
+});
