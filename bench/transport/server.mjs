@@ -9,13 +9,20 @@ import { tcpTransport, udpTransport } from '@sipkit/transport-node';
 
 const kind = process.argv[2];
 const ready = (port) => process.stdout.write(`${port}\n`);
+// A clean exit on SIGTERM lets `--cpu-prof` write its profile.
+process.on('SIGTERM', () => process.exit(0));
 
 if (kind === 'echo-udp') {
   const s = createSocket('udp4');
   s.on('message', (msg, rinfo) => s.send(msg, rinfo.port, rinfo.address));
   s.bind(0, '127.0.0.1', () => ready(s.address().port));
 } else if (kind === 'echo-tcp') {
-  const server = createServer((socket) => socket.pipe(socket));
+  const server = createServer((socket) => {
+    socket.setNoDelay(true);
+    // The load generator resets the connection when it is done.
+    socket.on('error', () => undefined);
+    socket.pipe(socket);
+  });
   server.listen(0, '127.0.0.1', () => ready(server.address().port));
 } else if (kind === 'sipkit-udp' || kind === 'sipkit-tcp') {
   const t =
