@@ -1,26 +1,12 @@
 // Prometheus metrics (prom-client) and the small HTTP endpoint serving them with /health.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { STANDARD_METHODS } from '@sipkit/parser';
 import type { SipProxy } from '@sipkit/proxy';
 import type { Registrar } from '@sipkit/registrar';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
-const METHODS = new Set([
-  'INVITE',
-  'ACK',
-  'BYE',
-  'CANCEL',
-  'OPTIONS',
-  'REGISTER',
-  'MESSAGE',
-  'PRACK',
-  'UPDATE',
-  'INFO',
-  'SUBSCRIBE',
-  'NOTIFY',
-  'REFER',
-  'PUBLISH',
-]);
+const METHODS = new Set(STANDARD_METHODS);
 
 /** The server's metrics, all in one registry. */
 export class Metrics {

@@ -1,14 +1,13 @@
 // Interop: a real softphone, Debian's baresip, registers to sipkit-server with digest
 // authentication and calls a SIPp UAS through it. `.ci/run` installs baresip-core and sip-tester.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SipKitServer } from '../src/index.js';
 import { freePort, portOf, testServer } from './helpers.js';
+import { killAll, run, sipp } from './programs.js';
 
-const children = new Set<ChildProcess>();
 let server: SipKitServer;
 
 beforeAll(async () => {
@@ -17,52 +16,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  killAll();
   await server.close();
 });
-
-/** Runs a program to its end (bounded), collecting its output. */
-function run(command: string, args: readonly string[], ms: number): Promise<{ code: number | null; output: string }> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: tmpdir() });
-  children.add(child);
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-  return new Promise((resolve) => {
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ code, output: output.replace(/\r/g, '\n') });
-    });
-  });
-}
-
-function sipp(scenario: string, args: readonly string[]) {
-  return run(
-    'sipp',
-    [
-      `127.0.0.1:${portOf(server, 'udp')}`,
-      '-sf',
-      join(import.meta.dirname, 'sipp', scenario),
-      '-i',
-      '127.0.0.1',
-      '-key',
-      'domain',
-      'sipkit.test',
-      '-nostdin',
-      '-timeout',
-      '20s',
-      '-timeout_error',
-      ...args,
-    ],
-    25_000,
-  );
-}
 
 /** Ten seconds of 8 kHz, 16-bit mono silence as a WAV file: what baresip sends as audio. */
 function silence(): Buffer {
@@ -113,8 +69,8 @@ async function baresipConfig(): Promise<string> {
 describe('baresip against sipkit-server', () => {
   it('registers with digest authentication and calls a SIPp UAS through the server', async () => {
     const uasPort = await freePort();
-    const uas = sipp('uas.xml', ['-p', String(uasPort), '-m', '1']);
-    const reg = await sipp('register.xml', [
+    const uas = sipp(server, 'uas.xml', ['-p', String(uasPort), '-m', '1']);
+    const reg = await sipp(server, 'register.xml', [
       '-s',
       'bob',
       '-au',

@@ -1,67 +1,9 @@
 // Interop: SIPp (Debian's sip-tester) against sipkit-server over UDP on loopback. SIPp is SIP
 // software we did not write; its scenarios are in test/sipp/. `.ci/run` installs it.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SipKitServer } from '../src/index.js';
-import { freePort, portOf, testServer } from './helpers.js';
-
-const SCENARIOS = join(import.meta.dirname, 'sipp');
-const work = mkdtempSync(join(tmpdir(), 'sipkit-sipp-'));
-const running = new Set<ChildProcess>();
-
-interface SippRun {
-  readonly code: number | null;
-  readonly output: string;
-}
-
-/** Runs SIPp against the server; bounded by SIPp's own -timeout and a kill after `ms`. */
-function sipp(
-  server: SipKitServer,
-  scenario: string,
-  args: readonly string[],
-  ms = 30_000,
-): Promise<SippRun> & { child: ChildProcess } {
-  const child = spawn(
-    'sipp',
-    [
-      `127.0.0.1:${portOf(server, 'udp')}`,
-      '-sf',
-      join(SCENARIOS, scenario),
-      '-i',
-      '127.0.0.1',
-      '-key',
-      'domain',
-      'sipkit.test',
-      '-nostdin',
-      '-timeout',
-      `${Math.ceil(ms / 1000)}s`,
-      '-timeout_error',
-      '-trace_err',
-      ...args,
-    ],
-    { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  running.add(child);
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), ms + 5000);
-  const done = new Promise<SippRun>((resolve) => {
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      running.delete(child);
-      resolve({ code, output: output.length > 4000 ? `${output.slice(0, 2000)}\n…\n${output.slice(-2000)}` : output });
-    });
-  });
-  return Object.assign(done, { child });
-}
+import { freePort, testServer } from './helpers.js';
+import { killAll, sipp } from './programs.js';
 
 let server: SipKitServer;
 
@@ -71,7 +13,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of running) c.kill('SIGKILL');
+  killAll();
   await server.close();
 });
 
