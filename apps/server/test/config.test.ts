@@ -1,6 +1,14 @@
 // The configuration: defaults, the schema's errors (key and line), users files, flags.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, checkConfig, configFromFlags, DEFAULTS, parseConfig, parseUsersFile } from '../src/index.js';
+import {
+  ConfigError,
+  checkConfig,
+  configFromFlags,
+  createLogger,
+  DEFAULTS,
+  parseConfig,
+  parseUsersFile,
+} from '../src/index.js';
 
 function errorOf(f: () => unknown): ConfigError {
   try {
@@ -125,5 +133,27 @@ describe('configuration', () => {
     expect(errorOf(() => configFromFlags({ users: 'users.txt', 'log-level': 'loud' }, read)).message).toMatch(
       /^--log-level:/,
     );
+  });
+});
+
+describe('logging', () => {
+  it('writes JSON lines by default and readable lines with pretty', async () => {
+    const { Writable } = await import('node:stream');
+    const sink = () => {
+      const chunks: string[] = [];
+      const stream = new Writable({
+        write(chunk, _enc, done) {
+          chunks.push(String(chunk));
+          done();
+        },
+      });
+      return { stream, text: () => chunks.join('') };
+    };
+    const json = sink();
+    createLogger({ level: 'info', pretty: false }, json.stream).info({ status: 404, reason: 'Not Found' }, 'refused');
+    expect(JSON.parse(json.text())).toMatchObject({ level: 30, name: 'sipkit-server', status: 404, msg: 'refused' });
+    const pretty = sink();
+    createLogger({ level: 'info', pretty: true }, pretty.stream).info({ status: 404, reason: 'Not Found' }, 'refused');
+    expect(pretty.text()).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: refused\n\s+status: 404\n\s+reason: "Not Found"/);
   });
 });
