@@ -96,15 +96,24 @@ async function openTransport(
   }
 }
 
-function openLocation(config: ServerConfig): { location: LocationService; close: () => Promise<void> } {
+function openLocation(config: ServerConfig, log: Logger): { location: LocationService; close: () => Promise<void> } {
   const l = config.location;
   if (l.type === 'memory') return { location: new MemoryLocationService(), close: async () => undefined };
   const redis =
     l.type === 'redis'
       ? new Redis(l.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true })
       : new Cluster(l.nodes.map((n) => n));
-  // A Redis that is down or restarting is reported, retried by ioredis, and never crashes us.
-  redis.on('error', () => undefined);
+  // A Redis that is down or restarting is logged once (not at every retry), retried by ioredis,
+  // and never crashes us; requests that need it meanwhile get 500.
+  let down = false;
+  redis.on('error', (e: Error) => {
+    if (!down) log.error({ err: e.message }, 'redis unreachable');
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) log.info('redis reachable again');
+    down = false;
+  });
   const location = new RedisLocationService({ redis });
   return {
     location,
@@ -151,7 +160,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
     algorithms: config.auth.algorithms,
     credentials: { lookup: (username) => users.get(username) },
   });
-  const { location, close: closeLocation } = openLocation(config);
+  const { location, close: closeLocation } = openLocation(config, log);
   const registrar = new Registrar({
     domains: (host) => domains.has(host.toLowerCase()),
     location,

@@ -120,7 +120,10 @@ describe('sipkit-server on Redis', () => {
   });
 
   it('keeps running while Redis is down, answering 500, and recovers when it is back', async () => {
-    const a = await instance();
+    const { server: a, logs } = await testServer({
+      location: { type: 'redis', url: `redis://127.0.0.1:${redisPort}` },
+    });
+    servers.push(a);
     const carol = await userAgent(a, 'carol');
     agents.push(carol);
     await stopRedis();
@@ -133,5 +136,7 @@ describe('sipkit-server on Redis', () => {
       if (ok.status !== 200) await new Promise((r) => setTimeout(r, 250));
     }
     expect(ok?.status).toBe(200);
+    expect(logs.lines.filter((l) => l.msg === 'redis unreachable')).toHaveLength(1);
+    expect(logs.lines.some((l) => l.msg === 'redis reachable again')).toBe(true);
   }, 30_000);
 });
