@@ -1,7 +1,8 @@
 // sipkit-server on real loopback sockets, with user agents from @sipkit/dialog.
 import { createSocket } from 'node:dgram';
-import type { UserAgent } from '@sipkit/dialog';
+import { UserAgent } from '@sipkit/dialog';
 import type { SipResponse } from '@sipkit/parser';
+import { udpTransport } from '@sipkit/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SipKitServer } from '../src/index.js';
 import { portOf, testServer, until, userAgent } from './helpers.js';
@@ -103,6 +104,24 @@ describe('sipkit-server', () => {
     // eve@sipkit.test is not a user: authentication fails, no relaying.
     const relay = stranger.invite('sip:someone@elsewhere.example');
     expect(await finalOf(relay)).toBe(407);
+  });
+
+  it('forwards a call of our own user to another domain when configured to (RFC 3263, numeric host)', async () => {
+    const { server } = await started({ foreign: 'forward' });
+    const alice = await ua(server, 'alice');
+    // dave is a UA elsewhere (no registration with us), reached by the address in his URI.
+    const daveTransport = await udpTransport({ host: '127.0.0.1', port: 0 });
+    const dave = new UserAgent({
+      transports: [daveTransport],
+      aor: `sip:dave@127.0.0.1:${daveTransport.local.port}`,
+      sessionExpires: 0,
+    });
+    agents.push(dave);
+    dave.on('invite', (c) => c.accept({ body: 'v=0\r\n' }));
+    const call = alice.invite(`sip:dave@127.0.0.1:${daveTransport.local.port}`, { body: 'v=0\r\n' });
+    await until(() => call.state === 'established');
+    await call.bye();
+    await until(() => call.state === 'terminated');
   });
 
   it('answers malformed input with 400, counts and logs it, and keeps serving', async () => {
