@@ -8,14 +8,29 @@
 //
 //   node load/run.mjs [--only sipkit|kamailio] [--loads register,auth,call] [--seconds 3]
 //                     [--start 500] [--step 1.25] [--max 20000] [--workers 1]
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  cpuOf,
+  DOMAIN,
+  family,
+  freePort,
+  here,
+  PASSWORD,
+  registerOne,
+  rssOf,
+  sipp as runSipp,
+  sleep,
+  startProcess,
+  startSipkit as startServer,
+  stopAll,
+  stopProcess,
+  which,
+  writeUsers,
+} from './lib.mjs';
 
-const here = import.meta.dirname;
 const { values: flags } = parseArgs({
   options: {
     only: { type: 'string' },
@@ -32,96 +47,7 @@ const STEP = Number(flags.step);
 const MAX = Number(flags.max);
 const WORKERS = Number(flags.workers);
 const USERS = 1000;
-const PASSWORD = 'load-test-secret';
-const DOMAIN = 'sipkit.test';
 const dir = mkdtempSync(join(tmpdir(), 'sipkit-load-'));
-const started = new Set();
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function which(name) {
-  for (const d of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin']) {
-    try {
-      execFileSync('test', ['-x', join(d, name)]);
-      return join(d, name);
-    } catch {}
-  }
-  throw new Error(`${name} is not installed (bash scripts/install-test-deps installs it)`);
-}
-
-/** CPU seconds (user + system) of a process and its children still alive, from /proc. */
-function cpuOf(pids) {
-  const hz = 100;
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {}
-  }
-  return ticks / hz;
-}
-
-/** Peak RSS (VmHWM) in MB, summed over the processes (Kamailio's shared memory counted once per process that touched it). */
-function rssOf(pids) {
-  let kb = 0;
-  for (const pid of pids) {
-    try {
-      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      kb += Number(m?.[1] ?? 0);
-    } catch {}
-  }
-  return kb / 1024;
-}
-
-/** The process and its descendants. */
-function family(pid) {
-  const out = [pid];
-  try {
-    const kids = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
-    for (const k of kids) out.push(...family(k));
-  } catch {}
-  return out;
-}
-
-function startProcess(cmd, args, opts = {}) {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
-  started.add(child);
-  let log = '';
-  child.stdout.on('data', (d) => {
-    log = (log + d).slice(-20000);
-  });
-  child.stderr.on('data', (d) => {
-    log = (log + d).slice(-20000);
-  });
-  child.on('exit', () => started.delete(child));
-  return { child, log: () => log };
-}
-
-async function stopProcess(p) {
-  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-  const gone = new Promise((r) => p.child.once('exit', r));
-  p.child.kill('SIGTERM');
-  const t = setTimeout(() => p.child.kill('SIGKILL'), 5000);
-  await gone;
-  clearTimeout(t);
-}
 
 function kamailioConfig(port, auth) {
   return `#!KAMAILIO
@@ -199,83 +125,19 @@ async function startKamailio(port, auth) {
 async function startSipkit(port, auth) {
   const users = Array.from({ length: USERS }, (_, i) => ({ name: `u${i}`, password: PASSWORD }));
   users.push({ name: 'uas', password: PASSWORD });
-  const cfg = join(dir, 'sipkit.json');
-  writeFileSync(
-    cfg,
-    JSON.stringify({
-      listen: [{ transport: 'udp', host: '127.0.0.1', port }],
-      domains: [DOMAIN],
-      users,
-      auth: { register: auth, calls: false, algorithms: ['MD5'], secret: 'a load test secret of some length' },
-      http: false,
-      log: { level: 'warn' },
-    }),
-  );
-  const main = join(here, '..', '..', 'apps', 'server', 'dist', 'main.js');
-  // SIPKIT_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the server.
-  const nodeArgs = (process.env.SIPKIT_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const p = startProcess(process.execPath, [...nodeArgs, main, '--config', cfg]);
-  await sleep(1000);
-  if (p.child.exitCode !== null) throw new Error(`sipkit-server did not start:\n${p.log()}`);
-  return { ...p, pids: () => [p.child.pid] };
-}
-
-/** Runs SIPp once; returns its counts. */
-function sipp(port, scenario, args, seconds) {
-  return new Promise((resolve) => {
-    const child = spawn(
-      'sipp',
-      [
-        `127.0.0.1:${port}`,
-        '-sf',
-        join(here, scenario),
-        '-i',
-        '127.0.0.1',
-        '-key',
-        'domain',
-        DOMAIN,
-        '-nostdin',
-        '-timeout',
-        `${Math.ceil(seconds)}s`,
-        '-timeout_error',
-        '-max_socket',
-        '2000',
-        ...args,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir },
-    );
-    started.add(child);
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out = (out + d).slice(-40000);
-    });
-    child.stderr.on('data', (d) => {
-      out = (out + d).slice(-40000);
-    });
-    child.on('exit', (code) => {
-      started.delete(child);
-      const num = (re) => Number(re.exec(out)?.[1] ?? Number.NaN);
-      const ok = num(/Successful call\s+\|\s+\d+\s+\|\s+(\d+)/);
-      const failed = num(/Failed call\s+\|\s+\d+\s+\|\s+(\d+)/);
-      // Sum of the Retrans column on the final scenario screen (lines like "INVITE ----------> 100 3 0").
-      const screen = out.slice(out.lastIndexOf('Messages  Retrans'));
-      let retrans = 0;
-      let messages = 0;
-      for (const m of screen.matchAll(/(?:-{3,}>|<-{3,})\s+(\d+)\s+(\d+)/g)) {
-        messages += Number(m[1]);
-        retrans += Number(m[2]);
-      }
-      resolve({ code, ok, failed, retrans, messages, out });
-    });
+  return startServer(dir, {
+    listen: [{ transport: 'udp', host: '127.0.0.1', port }],
+    domains: [DOMAIN],
+    users,
+    auth: { register: auth, calls: false, algorithms: ['MD5'], secret: 'a load test secret of some length' },
+    http: false,
+    log: { level: 'warn' },
   });
 }
 
-function writeUsers() {
-  // name; password; Contact port (any: nobody calls these users).
-  const rows = Array.from({ length: USERS }, (_, i) => `u${i};${PASSWORD};5999`);
-  writeFileSync(join(dir, 'users.csv'), `SEQUENTIAL\n${rows.join('\n')}\n`);
-  writeFileSync(join(dir, 'user0.csv'), `SEQUENTIAL\n${rows[0]}\n`);
-}
+/** Runs SIPp once against the server on `port`; returns its counts. */
+const sipp = (port, scenario, args, seconds) =>
+  runSipp(`127.0.0.1:${port}`, join(here, scenario), args, seconds, { cwd: dir });
 
 const LOADS = {
   register: { scenario: 'register.xml', auth: false, label: 'REGISTER/s, no auth' },
@@ -299,10 +161,8 @@ async function search(server, load) {
         cwd: dir,
       });
       await sleep(300);
-      // Register the UAS as "uas", its Contact on its own port (field 2).
-      writeFileSync(join(dir, 'uas.csv'), `SEQUENTIAL\nuas;${PASSWORD};${uasPort}\n`);
-      const reg = await sipp(port, 'register.xml', ['-inf', join(dir, 'uas.csv'), '-m', '1'], 10);
-      if (reg.failed !== 0 || reg.ok !== 1) throw new Error(`could not register the UAS:\n${reg.out.slice(-2000)}`);
+      // Register the UAS as "uas", its Contact on its own port.
+      await registerOne(dir, port, 'uas', uasPort);
       extra.push('-s', 'uas');
     } else {
       extra.push('-inf', join(dir, load.auth ? 'user0.csv' : 'users.csv'));
@@ -341,7 +201,7 @@ async function search(server, load) {
 }
 
 async function main() {
-  writeUsers();
+  writeUsers(dir, USERS);
   const servers = flags.only ? [flags.only] : ['kamailio', 'sipkit'];
   const loads = flags.loads.split(',').map((l) => {
     const load = LOADS[l];
@@ -373,6 +233,6 @@ async function main() {
 try {
   await main();
 } finally {
-  for (const c of started) c.kill('SIGKILL');
+  stopAll();
   rmSync(dir, { recursive: true, force: true });
 }
