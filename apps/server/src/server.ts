@@ -96,6 +96,9 @@ async function openTransport(
   }
 }
 
+/** At most this many dropped messages are logged one by one each second. */
+const DROP_LOGS_PER_SECOND = 20;
+
 function openLocation(config: ServerConfig, log: Logger): { location: LocationService; close: () => Promise<void> } {
   const l = config.location;
   if (l.type === 'memory') return { location: new MemoryLocationService(), close: async () => undefined };
@@ -187,6 +190,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
     throw e;
   }
 
+  const dropWindow = { start: 0, logged: 0, suppressed: 0 };
   let draining = false;
   // Requests handed to the proxy core and not answered yet: what a drain waits for.
   const unanswered = new Set<string>();
@@ -288,6 +292,20 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
     resolver,
     onDrop(drop: Drop) {
       metrics.dropped.inc({ reason: drop.reason });
+      // A flood of garbage must not become a flood of log lines: every drop is counted, but at
+      // most DROP_LOGS_PER_SECOND are logged one by one, the rest summed up once a second.
+      const now = Date.now();
+      if (now - dropWindow.start >= 1000) {
+        if (dropWindow.suppressed > 0)
+          log.warn({ suppressed: dropWindow.suppressed }, 'dropped (more, not logged one by one)');
+        dropWindow.start = now;
+        dropWindow.logged = 0;
+        dropWindow.suppressed = 0;
+      }
+      if (++dropWindow.logged > DROP_LOGS_PER_SECOND) {
+        dropWindow.suppressed++;
+        return;
+      }
       log.warn(
         {
           reason: drop.reason,

@@ -152,6 +152,21 @@ describe('sipkit-server', () => {
     expect((await alice.register('sip:sipkit.test')).status).toBe(200);
   });
 
+  it('counts every dropped datagram but logs at most 20 a second one by one, then sums up the rest', async () => {
+    const { server, logs } = await started();
+    const port = portOf(server, 'udp');
+    const sock = createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    for (let i = 0; i < 50; i++) sock.send(`garbage ${i}\x00`, port, '127.0.0.1');
+    await until(() => (server.proxy.layer?.transport.counters.malformed ?? 0) >= 50);
+    await new Promise((r) => setTimeout(r, 1100));
+    sock.send('one more\x00', port, '127.0.0.1');
+    await until(() => logs.lines.some((l) => l.msg === 'dropped (more, not logged one by one)'));
+    sock.close();
+    expect(logs.lines.filter((l) => l.msg === 'dropped')).toHaveLength(21);
+    expect(logs.lines.find((l) => l.msg === 'dropped (more, not logged one by one)')?.suppressed).toBe(30);
+  });
+
   it('drains on request: health turns 503, new calls get 503, then it closes', async () => {
     const { server } = await started();
     expect((await fetch(`${server.http?.url}/health`)).status).toBe(200);
