@@ -139,14 +139,14 @@ describe('sipkit-server', () => {
     await until(() => replies.length > 0);
     expect(replies[0]).toMatch(/^SIP\/2\.0 400 /);
     // The garbage never parsed: dropped by the transport layer. The bad CSeq parsed far enough
-    // to answer, and §16.3 step 1 refused it.
-    await until(() => logs.lines.some((l) => l.msg === 'dropped' && l.reason === 'malformed'));
-    expect(logs.lines.some((l) => l.msg === 'refused' && l.status === 400 && l.reason === 'Malformed CSeq')).toBe(true);
+    // to answer: 400 without a transaction. Both are logged and counted.
+    await until(() => logs.lines.filter((l) => l.msg === 'dropped' && l.reason === 'malformed').length === 2);
+    expect(logs.lines.some((l) => l.msg === 'dropped' && /CSeq/.test(String(l.err)))).toBe(true);
     sock.close();
     const text = await (await fetch(`${server.http?.url}/metrics`)).text();
     expect(text).toMatch(/sipkit_transport_total\{event="malformed"\} 1/);
-    expect(text).toMatch(/sipkit_dropped_total\{reason="malformed"\} 1/);
-    expect(text).toMatch(/sipkit_responses_total\{code="400"\} 1/);
+    expect(text).toMatch(/sipkit_transactions_total\{event="malformedRequests"\} 1/);
+    expect(text).toMatch(/sipkit_dropped_total\{reason="malformed"\} 2/);
     // Still serving.
     const alice = await ua(server, 'alice');
     expect((await alice.register('sip:sipkit.test')).status).toBe(200);

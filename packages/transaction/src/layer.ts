@@ -90,7 +90,7 @@ export interface TransactionLayerOptions {
    * @defaultValue 1500
    */
   readonly mtu?: number;
-  /** Told of what the transport layer dropped (malformed input, foreign Via, TU exceptions). */
+  /** Told of what was dropped: malformed input (by the transport layer, or answered 400 here without a transaction), foreign Via, TU exceptions. */
   readonly onDrop?: (drop: Drop) => void;
   /** Told of exceptions thrown by the TU or a client handler from within the layer. */
   readonly onError?: (error: unknown) => void;
@@ -129,6 +129,8 @@ export interface TransactionCounters {
   transportErrors: number;
   /** Exceptions thrown by the TU or client handlers, caught. */
   tuErrors: number;
+  /** Requests answered 400 without a transaction: CSeq, Call-ID, From or To unreadable. */
+  malformedRequests: number;
 }
 
 /**
@@ -152,6 +154,25 @@ const MAGIC = 'z9hG4bK';
 const SEP = '\x01';
 
 /** The sent-by of a Via, as matched by §17.2.3 (host compared without case). */
+/**
+ * Why a request cannot have a server transaction, or undefined when it can: the header fields
+ * every response copies (§8.2.6.2) and matching needs must be there and readable, and the CSeq
+ * method must be the request's (§8.1.1.5).
+ */
+function malformedForTransaction(request: SipRequest): string | undefined {
+  try {
+    const cseq = request.cseq;
+    if (cseq === undefined) return 'no CSeq';
+    if (cseq.method !== request.method) return 'CSeq method is not the request method';
+    if (request.callId === undefined) return 'no Call-ID';
+    if (request.from === undefined) return 'no From';
+    if (request.to === undefined) return 'no To';
+  } catch (e) {
+    return e instanceof Error ? e.message.replace(/[\x00-\x1f\x7f]/g, ' ').slice(0, 80) : 'unreadable header';
+  }
+  return undefined;
+}
+
 function sentBy(via: Via): string {
   return via.port === undefined ? via.host.toLowerCase() : `${via.host.toLowerCase()}:${via.port}`;
 }
@@ -206,8 +227,10 @@ export class TransactionLayer {
     timeouts: 0,
     transportErrors: 0,
     tuErrors: 0,
+    malformedRequests: 0,
   };
   readonly #tu: TransactionUser;
+  readonly #onDrop: ((drop: Drop) => void) | undefined;
   readonly #onError: ((error: unknown) => void) | undefined;
   /** client transactions by branch (§17.1.3), CANCEL apart: it shares its INVITE's branch */
   readonly #client = new Map<string, ClientTransaction>();
@@ -243,6 +266,7 @@ export class TransactionLayer {
     this.#unreliable = timerValues(this.settings, false);
     this.clock = options.clock ?? systemClock;
     this.#tu = options.tu;
+    this.#onDrop = options.onDrop;
     this.#onError = options.onError;
     if (options.detectMergedRequests === true) {
       this.#merged = new Map();
@@ -431,6 +455,18 @@ export class TransactionLayer {
     if (isAck) {
       this.counters.strayAcks++;
       this.#callTu(() => this.#tu.onAck?.(request, from, undefined));
+      return;
+    }
+    const malformed = malformedForTransaction(request);
+    if (malformed !== undefined) {
+      // §8.2 / §16.3 step 1: a request whose CSeq, Call-ID, From or To cannot be read is answered
+      // 400 without a transaction. An INVITE transaction would hold state and resend the 400
+      // until Timer H for a sender that never ACKs: a flood of such requests would be amplified.
+      this.counters.malformedRequests++;
+      this.transport
+        .sendResponse(createResponse(request, 400, { reason: `Bad Request (${malformed})` }), from)
+        .catch(() => undefined);
+      this.#onDrop?.({ reason: 'malformed', from, error: new Error(malformed), answered: true });
       return;
     }
     const created =

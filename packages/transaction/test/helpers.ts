@@ -1,6 +1,6 @@
 import { parseMessage, type SipRequest, type SipResponse } from '@sipkit/parser';
 import { sip, VirtualClock } from '@sipkit/testkit';
-import type { PeerAddress, Received, Target, Transport, TransportEvent } from '@sipkit/transport';
+import type { Drop, PeerAddress, Received, Target, Transport, TransportEvent } from '@sipkit/transport';
 import {
   type ClientTransaction,
   type ClientTransactionHandler,
@@ -114,11 +114,16 @@ export class RecordingTu implements TransactionUser, ClientTransactionHandler {
 }
 
 /** A layer on a virtual clock over one scripted transport. */
-export function setup(protocol: 'udp' | 'tcp' = 'udp') {
+export function setup(protocol: 'udp' | 'tcp' = 'udp', onDrop?: (drop: Drop) => void) {
   const clock = new VirtualClock();
   const transport = new ScriptedTransport(protocol);
   const tu = new RecordingTu();
-  const layer = new TransactionLayer({ transports: [transport], tu, clock });
+  const layer = new TransactionLayer({
+    transports: [transport],
+    tu,
+    clock,
+    ...(onDrop === undefined ? {} : { onDrop }),
+  });
   return { clock, transport, tu, layer };
 }
 

@@ -340,3 +340,25 @@ describe('server transaction matching (§17.2.3)', () => {
     expect(tu.requests).toHaveLength(2);
   });
 });
+
+describe('a request too malformed for a transaction', () => {
+  it('is answered 400 once, without a transaction, and never reaches the TU (a bad CSeq INVITE is not resent until Timer H)', async () => {
+    const drops: string[] = [];
+    const s = setup('udp', (d) => drops.push(`${d.reason} ${d.answered}`));
+    s.transport.deliver(inviteFromPeer('z9hG4bKbadcseq', 'UDP').replace(/CSeq: [^\r]*/, 'CSeq: one INVITE'));
+    s.transport.deliver(
+      requestFromPeer('OPTIONS', 'z9hG4bKmismatch', 'UDP').replace(/CSeq: (\d+) OPTIONS/, 'CSeq: $1 INFO'),
+    );
+    await settle();
+    s.clock.advance(40_000);
+    await settle();
+    expect(s.tu.requests).toHaveLength(0);
+    expect(s.transport.lines).toEqual([
+      expect.stringMatching(/^SIP\/2\.0 400 Bad Request \(/),
+      'SIP/2.0 400 Bad Request (CSeq method is not the request method)',
+    ]);
+    expect(s.layer.counters.malformedRequests).toBe(2);
+    expect(drops).toEqual(['malformed true', 'malformed true']);
+    expect(s.layer.size).toEqual({ client: 0, server: 0, completed: 0, timers: 0 });
+  });
+});
