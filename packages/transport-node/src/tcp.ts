@@ -57,6 +57,68 @@ export interface TcpTransportOptions {
 interface Connection {
   id: string;
   readonly socket: Socket;
+  /** Messages queued since the last flush, in send order. */
+  readonly out: Uint8Array[];
+  /** Their total length. */
+  outBytes: number;
+  /** The queued messages' shared completion, while any are queued. */
+  batch: Batch | undefined;
+  /** Whether a received chunk's messages are being handled (its end flushes what they queued). */
+  receiving: boolean;
+}
+
+/**
+ * The completion of one batch of writes on a connection: every send queued before a flush shares
+ * one promise and one write callback, instead of one of each per message.
+ */
+class Batch {
+  readonly promise: Promise<string>;
+  #resolve!: (flow: string) => void;
+  #reject!: (e: TransportError) => void;
+  readonly #conn: Connection;
+
+  constructor(conn: Connection) {
+    this.#conn = conn;
+    this.promise = new Promise<string>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  /** The socket's write callback. */
+  readonly done = (e?: Error | null): void => {
+    if (e) this.#reject(new TransportError('SEND_FAILED', `${this.#conn.id}: ${e.message}`));
+    else this.#resolve(this.#conn.id);
+  };
+}
+
+/** Writes what a connection has queued as one chunk (one segment on the wire when it fits). */
+function flush(conn: Connection): void {
+  const batch = conn.batch;
+  if (batch === undefined) return;
+  conn.batch = undefined;
+  const out = conn.out;
+  const data = out.length === 1 ? (out[0] as Uint8Array) : Buffer.concat(out, conn.outBytes);
+  out.length = 0;
+  conn.outBytes = 0;
+  conn.socket.write(data, batch.done);
+}
+
+/**
+ * Queues one message on a connection. Order is kept: every write of the connection goes through
+ * here. What is queued while a received chunk is handled leaves when that chunk is done (the
+ * answers to pipelined requests share a segment); anything else leaves on the next tick.
+ */
+function queue(conn: Connection, bytes: Uint8Array): Promise<string> {
+  let batch = conn.batch;
+  if (batch === undefined) {
+    batch = new Batch(conn);
+    conn.batch = batch;
+    if (!conn.receiving) process.nextTick(flush, conn);
+  }
+  conn.out.push(bytes);
+  conn.outBytes += bytes.length;
+  return batch.promise;
 }
 
 /**
@@ -128,7 +190,7 @@ async function streamTransport(options: TcpTransportOptions, tls: TlsTransportOp
 
   const attach = (socket: Socket): Connection | undefined => {
     const remote: PeerAddress = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
-    const conn = { id: '', socket };
+    const conn: Connection = { id: '', socket, out: [], outBytes: 0, batch: undefined, receiving: false };
     const flow = table.add(conn, remote);
     if (flow === undefined) {
       socket.destroy();
@@ -140,18 +202,23 @@ async function streamTransport(options: TcpTransportOptions, tls: TlsTransportOp
     socket.setTimeout(idle, () => socket.destroy());
     let slow: ReturnType<typeof setTimeout> | undefined;
     socket.on('data', (chunk: Buffer) => {
-      // Answers written while this chunk's messages are handled leave in one segment.
-      socket.cork();
-      process.nextTick(() => socket.uncork());
-      for (const ev of framer.push(chunk)) {
-        if (ev.type === 'message') deliver({ type: 'message', message: ev.message, source: remote, flow: conn.id });
-        else if (ev.type === 'ping') deliver({ type: 'ping', source: remote, flow: conn.id });
-        else if (ev.type === 'error') {
-          // RFC 3261 §18.3: a stream that is not SIP cannot be resynchronised; close it.
-          options.onConnectionError?.(conn.id, remote, ev.error);
-          socket.destroy();
-          return;
+      // Answers queued while this chunk's messages are handled leave together at its end.
+      conn.receiving = true;
+      try {
+        for (const ev of framer.push(chunk)) {
+          if (ev.type === 'message') deliver({ type: 'message', message: ev.message, source: remote, flow: conn.id });
+          else if (ev.type === 'ping') deliver({ type: 'ping', source: remote, flow: conn.id });
+          else if (ev.type === 'error') {
+            // RFC 3261 §18.3: a stream that is not SIP cannot be resynchronised; close it.
+            options.onConnectionError?.(conn.id, remote, ev.error);
+            socket.destroy();
+            return;
+          }
         }
+      } finally {
+        conn.receiving = false;
+        // On a destroyed socket the write fails, and the queued sends reject with it.
+        flush(conn);
       }
       // A partial message starts the clock; a complete one stops it.
       if (framer.buffered === 0) {
@@ -222,23 +289,16 @@ async function streamTransport(options: TcpTransportOptions, tls: TlsTransportOp
       );
     });
 
-  const write = (conn: Connection, bytes: Uint8Array): Promise<string> =>
-    new Promise((resolve, reject) => {
-      conn.socket.write(bytes, (e) =>
-        e ? reject(new TransportError('SEND_FAILED', `${conn.id}: ${e.message}`)) : resolve(conn.id),
-      );
-    });
-
   return {
     protocol: kind,
     reliable: true,
     secure: secure !== undefined,
     local,
-    async send(bytes: Uint8Array, to: PeerAddress, flow?: string): Promise<string | undefined> {
+    send(bytes: Uint8Array, to: PeerAddress, flow?: string): Promise<string | undefined> {
       // The named flow first, then any open connection to the same address and port, then a new one.
       const existing = table.find(to, flow);
-      const conn = existing !== undefined && !existing.socket.destroyed ? existing : await open(to);
-      return write(conn, bytes);
+      if (existing !== undefined && !existing.socket.destroyed) return queue(existing, bytes);
+      return open(to).then((conn) => queue(conn, bytes));
     },
     listen(r: (e: TransportEvent) => void): void {
       receiver = r;

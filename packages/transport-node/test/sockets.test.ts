@@ -145,6 +145,41 @@ describe.each([
     expect(ids).toEqual(['z9hG4bKm1', 'z9hG4bKm2', 'z9hG4bKm3']);
   });
 
+  it('answers pipelined requests in order, each send resolving with the connection it used', async () => {
+    const bTcp = await tcpTransport({ host, port: 0 });
+    const flows: Promise<string | undefined>[] = [];
+    const layer = new TransportLayer({
+      transports: [bTcp],
+      onRequest: (req, from) => flows.push(layer.sendResponse(createResponse(req, 200, { toTag: 'b' }), from)),
+      onResponse: () => undefined,
+    });
+    open.push(layer);
+    const s = await raw(bTcp.local.port);
+    const replies = readAll(s);
+    s.write(text('z9hG4bKp1') + text('z9hG4bKp2') + text('z9hG4bKp3'));
+    let got = '';
+    while ((got.match(/\r\n\r\n/g) ?? []).length < 3) got += await replies.next();
+    expect([...got.matchAll(/Call-ID: (\S+)/g)].map((m) => m[1])).toEqual(['z9hG4bKp1', 'z9hG4bKp2', 'z9hG4bKp3']);
+    const used = await Promise.all(flows);
+    expect(used).toHaveLength(3);
+    expect(new Set(used).size).toBe(1);
+    expect(used[0]).toMatch(/^tcp-/);
+  });
+
+  it('rejects a response whose connection is gone and whose Via sent-by cannot be reached', async () => {
+    const bTcp = await tcpTransport({ host, port: 0 });
+    const b = element([bTcp]);
+    const s = await raw(bTcp.local.port);
+    // Port 1 on loopback: nothing listens there, so the new connection is refused.
+    s.write(text('z9hG4bKgone').replace('client.invalid', 'client.invalid:1'));
+    const [req, from] = await b.requests.next();
+    s.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    await expect(b.layer.sendResponse(createResponse(req, 486, { toTag: 'b' }), from)).rejects.toMatchObject({
+      code: 'SEND_FAILED',
+    });
+  });
+
   it('reuses the connection for the response and for a later request to the same peer', async () => {
     const aTcp = await tcpTransport({ host, port: 0 });
     const a = element([aTcp]);

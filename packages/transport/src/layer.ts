@@ -1,5 +1,6 @@
 import {
   createResponse,
+  type ParseOptions,
   type ParserLimits,
   parseMessage,
   SipParseError,
@@ -10,7 +11,7 @@ import {
   Via,
 } from '@sipkit/parser';
 import { TransportError } from './errors.js';
-import type { Target, TargetBlocklist } from './resolve.js';
+import type { Target, TargetBlocklist, TransportProtocol } from './resolve.js';
 import type { Transport, TransportEvent } from './transport.js';
 import { isOwnVia, type PeerAddress, responseDestination, stampReceived } from './via.js';
 
@@ -111,12 +112,32 @@ export interface TransportLayerOptions {
 }
 
 const CRLF = new Uint8Array([13, 10]);
+const EMPTY = new Uint8Array(0);
+const ignore = (): undefined => undefined;
 /** Most RFC 5923 aliases remembered at once. */
 const MAX_ALIASES = 10000;
 
 /** The sent-by a transport puts in its Via (no port when it has none to offer). */
 function ownSentBy(t: Transport): { host: string; port?: number } {
   return t.local.port === 0 ? { host: t.local.address } : { host: t.local.address, port: t.local.port };
+}
+
+/** A transport protocol as a Via transport token, without allocating for the known ones. */
+function viaTransport(protocol: TransportProtocol): string {
+  switch (protocol) {
+    case 'udp':
+      return 'UDP';
+    case 'tcp':
+      return 'TCP';
+    case 'tls':
+      return 'TLS';
+    case 'ws':
+      return 'WS';
+    case 'wss':
+      return 'WSS';
+    default:
+      return protocol.toUpperCase();
+  }
 }
 
 /** A reason phrase carrying the parser's words: printable, one line, not too long. */
@@ -158,7 +179,14 @@ export class TransportLayer {
    */
   constructor(options: TransportLayerOptions) {
     this.#options = options;
-    for (const t of options.transports) t.listen((event) => this.#receive(t, event));
+    for (const t of options.transports) {
+      // Parse options are fixed per transport: made once here, not per message.
+      const parse: ParseOptions = {
+        mode: (t.framed ?? !t.reliable) ? 'datagram' : 'stream',
+        ...(options.limits === undefined ? {} : { limits: options.limits }),
+      };
+      t.listen((event) => this.#receive(t, parse, event));
+    }
   }
 
   #drop(drop: Drop): void {
@@ -169,24 +197,19 @@ export class TransportLayer {
     }
   }
 
-  #receive(transport: Transport, event: TransportEvent): void {
+  #receive(transport: Transport, parse: ParseOptions, event: TransportEvent): void {
     const from: Received = { transport, source: event.source, flow: event.flow };
     if (event.type === 'ping') {
       // RFC 5626 §3.5.1: a double-CRLF ping on a connection is answered with a CRLF pong.
       this.counters.pings++;
-      transport.send(CRLF, event.source, event.flow).catch(() => undefined);
+      transport.send(CRLF, event.source, event.flow).catch(ignore);
       return;
     }
     this.counters.messages++;
-    const bytes = event.bytes ?? new Uint8Array(0);
+    const bytes = event.bytes ?? EMPTY;
     let msg: SipRequest | SipResponse;
     try {
-      msg =
-        event.message ??
-        parseMessage(bytes, {
-          mode: (transport.framed ?? !transport.reliable) ? 'datagram' : 'stream',
-          ...(this.#options.limits === undefined ? {} : { limits: this.#options.limits }),
-        });
+      msg = event.message ?? parseMessage(bytes, parse);
       // The top Via must be readable for routing either way (§18.2.1, §18.1.2).
       if (msg.isRequest) stampReceived(msg, event.source);
       else void msg.topVia;
@@ -240,7 +263,7 @@ export class TransportLayer {
         const res = createResponse(req, 400, { reason: reasonFor(error) });
         answered = true;
         this.counters.badRequestsAnswered++;
-        this.sendResponse(res, from).catch(() => undefined);
+        this.sendResponse(res, from).catch(ignore);
       }
     }
     this.#drop({ reason: 'malformed', from, error, answered });
@@ -260,7 +283,10 @@ export class TransportLayer {
     let dest: PeerAddress = to.source;
     try {
       const d = responseDestination(response);
-      if (d !== undefined) dest = { address: d.address, port: d.port };
+      // The usual UDP case (received/rport stamped from the source) reuses the source object.
+      if (d !== undefined && (d.address !== dest.address || d.port !== dest.port)) {
+        dest = { address: d.address, port: d.port };
+      }
     } catch (e) {
       // An unreadable Via (a 400 about it): answer the source.
       if (!(e instanceof SipParseError)) throw e;
@@ -302,11 +328,18 @@ export class TransportLayer {
   routeRequest(request: SipRequest, target: Target): Route {
     let protocol = target.protocol;
     let transport = this.#pick(protocol, target.family);
+    // Serialized once with the Via it goes out with; again only when it must move to TCP.
+    let bytes: Uint8Array | undefined;
     if (protocol === 'udp') {
       // §18.1.1: within 200 bytes of the path MTU (1300 bytes for the usual 1500) → TCP.
-      const size = serialize(request).length;
+      if (transport !== undefined) {
+        this.#stampVia(request, transport);
+        bytes = serialize(request);
+      }
+      const size = bytes === undefined ? serialize(request).length : bytes.length;
       if (size > (this.#options.mtu ?? 1500) - 200) {
         protocol = 'tcp';
+        bytes = undefined;
         transport = this.#pick('tcp', target.family);
         if (transport === undefined) {
           throw new TransportError(
@@ -317,14 +350,22 @@ export class TransportLayer {
       }
     }
     const alias =
-      this.#aliases.get(`${protocol}|${target.hostname.toLowerCase()}|${target.port}`) ??
-      this.#aliases.get(`${protocol}|${target.address.toLowerCase()}|${target.port}`);
-    if (alias !== undefined) transport = alias.transport;
+      this.#aliases.size === 0
+        ? undefined
+        : (this.#aliases.get(`${protocol}|${target.hostname.toLowerCase()}|${target.port}`) ??
+          this.#aliases.get(`${protocol}|${target.address.toLowerCase()}|${target.port}`));
+    if (alias !== undefined && alias.transport !== transport) {
+      transport = alias.transport;
+      bytes = undefined;
+    }
     if (transport === undefined)
       throw new TransportError('NO_TRANSPORT', `no ${protocol} transport for ${target.address}`);
-    this.#stampVia(request, transport);
+    if (bytes === undefined) {
+      this.#stampVia(request, transport);
+      bytes = serialize(request);
+    }
     const to = { address: target.address, port: target.port, hostname: target.hostname };
-    return { transport, bytes: serialize(request), to, flow: alias?.flow };
+    return { transport, bytes, to, flow: alias?.flow };
   }
 
   /**
@@ -380,8 +421,14 @@ export class TransportLayer {
   }
 
   #pick(protocol: string, family: 4 | 6): Transport | undefined {
-    const fits = this.#options.transports.filter((t) => t.protocol === protocol);
-    return fits.find((t) => (t.local.address.includes(':') ? 6 : 4) === family) ?? fits[0];
+    // The first of the protocol in the wanted address family, else the first of the protocol.
+    let first: Transport | undefined;
+    for (const t of this.#options.transports) {
+      if (t.protocol !== protocol) continue;
+      if ((t.local.address.includes(':') ? 6 : 4) === family) return t;
+      first ??= t;
+    }
+    return first;
   }
 
   #stampVia(request: SipRequest, transport: Transport): void {
@@ -395,9 +442,10 @@ export class TransportLayer {
     const host = transport.local.address.includes(':') ? `[${transport.local.address}]` : transport.local.address;
     // Port 0 means none to offer (a WebSocket client, RFC 7118 §5.2): the sent-by is the host alone.
     const port = transport.local.port === 0 ? undefined : transport.local.port;
-    const next = new Via(transport.protocol.toUpperCase(), host, port, top.params, top.protocol, top.version);
-    if (next.toString() === top.toString()) return;
-    request.setTopVia(next);
+    const token = viaTransport(transport.protocol);
+    // Protocol, version and params are carried over, so these three decide whether it changes.
+    if (top.transport === token && top.host === host && top.port === port) return;
+    request.setTopVia(new Via(token, host, port, top.params, top.protocol, top.version));
   }
 
   /** Closes every transport. */

@@ -1,5 +1,5 @@
-import type { SipRequest, SipResponse, Via } from '@sipkit/parser';
-import { defaultPort, type TransportProtocol } from './resolve.js';
+import { type SipRequest, type SipResponse, Via } from '@sipkit/parser';
+import type { TransportProtocol } from './resolve.js';
 
 /**
  * Where a message came from, or where one goes: an IP address and a port.
@@ -16,11 +16,40 @@ export interface PeerAddress {
 }
 
 function bare(host: string): string {
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  return host.charCodeAt(0) === 0x5b && host.charCodeAt(host.length - 1) === 0x5d ? host.slice(1, -1) : host;
 }
 
 function sameAddress(a: string, b: string): boolean {
-  return bare(a).toLowerCase() === bare(b).toLowerCase();
+  // Equal strings first: the usual case, and no lower-casing or slicing for it.
+  return a === b || bare(a).toLowerCase() === bare(b).toLowerCase();
+}
+
+/** A Via transport token in lower case (the parser gives it in upper case), without allocating. */
+function lowerTransport(transport: string): string {
+  switch (transport) {
+    case 'UDP':
+      return 'udp';
+    case 'TCP':
+      return 'tcp';
+    case 'TLS':
+      return 'tls';
+    case 'WS':
+      return 'ws';
+    case 'WSS':
+      return 'wss';
+    case 'SCTP':
+      return 'sctp';
+    default:
+      return transport.toLowerCase();
+  }
+}
+
+/** The port a sent-by without one means, by lower-case transport (RFC 3261 §18.2.2, RFC 7118). */
+function sentByDefaultPort(protocol: string): number {
+  if (protocol === 'tls') return 5061;
+  if (protocol === 'ws') return 80;
+  if (protocol === 'wss') return 443;
+  return 5060;
 }
 
 /**
@@ -38,15 +67,15 @@ function sameAddress(a: string, b: string): boolean {
 export function stampReceived(req: SipRequest, source: PeerAddress): boolean {
   const via = req.topVia;
   if (via === undefined) return false;
-  const wantsRport = via.params.get('rport') === null;
-  let next: Via = via;
-  if (!sameAddress(via.host, source.address) || wantsRport) {
-    // RFC 3581 §4: with rport, received is added even when the address matches.
-    next = next.withParam('received', bare(source.address));
-  }
-  if (wantsRport) next = next.withParam('rport', String(source.port));
-  if (next === via) return false;
-  req.setTopVia(next);
+  const params = via.params;
+  const wantsRport = params.get('rport') === null;
+  const address = bare(source.address);
+  // RFC 3581 §4: with rport, received is added even when the address matches.
+  if (!wantsRport && (sameAddress(via.host, source.address) || params.get('received') === address)) return false;
+  let next = params.with('received', address);
+  if (wantsRport) next = next.with('rport', String(source.port));
+  // One new Via, built once; the parser keeps it as the top Via without parsing it again.
+  req.setTopVia(new Via(via.transport, via.host, via.port, next, via.protocol, via.version));
   return true;
 }
 
@@ -85,17 +114,15 @@ export interface ResponseDestination {
 export function responseDestination(res: SipResponse): ResponseDestination | undefined {
   const via = res.topVia;
   if (via === undefined) return undefined;
-  const protocol = via.transport.toLowerCase();
-  const known = (['udp', 'tcp', 'tls', 'sctp', 'ws', 'wss'] as const).find((p) => p === protocol);
-  const sentByPort = via.port ?? (known === undefined ? 5060 : defaultPort(known));
-  const reliable = protocol !== 'udp';
-  const received = via.received;
-  const rport = via.rport;
-  if (reliable) {
+  const protocol = lowerTransport(via.transport);
+  const sentByPort = via.port ?? sentByDefaultPort(protocol);
+  const params = via.params;
+  const received = params.get('received') ?? undefined;
+  if (protocol !== 'udp') {
     // §18.2.2: same connection; if it is gone, open one to received (or host) and sent-by port.
     return { protocol, sameConnection: true, address: bare(received ?? via.host), port: sentByPort };
   }
-  const maddr = via.maddr;
+  const maddr = params.get('maddr') ?? undefined;
   if (maddr !== undefined) {
     const out: { -readonly [K in keyof ResponseDestination]: ResponseDestination[K] } = {
       protocol,
@@ -103,16 +130,18 @@ export function responseDestination(res: SipResponse): ResponseDestination | und
       address: bare(maddr),
       port: sentByPort,
     };
-    if (via.ttl !== undefined) out.ttl = via.ttl;
+    const ttl = via.ttl;
+    if (ttl !== undefined) out.ttl = ttl;
     return out;
   }
   if (received !== undefined) {
     // RFC 3581 §4: rport with a value sends back to the source port.
+    const rport = params.get('rport');
     return {
       protocol,
       sameConnection: false,
       address: bare(received),
-      port: typeof rport === 'number' ? rport : sentByPort,
+      port: rport === undefined || rport === null ? sentByPort : Number(rport),
     };
   }
   return { protocol, sameConnection: false, address: bare(via.host), port: sentByPort };
@@ -131,9 +160,7 @@ export function responseDestination(res: SipResponse): ResponseDestination | und
 export function isOwnVia(res: SipResponse, sentBy: { host: string; port?: number }): boolean {
   const via = res.topVia;
   if (via === undefined) return false;
-  const protocol = via.transport.toLowerCase();
-  const known = (['udp', 'tcp', 'tls', 'sctp', 'ws', 'wss'] as const).find((p) => p === protocol);
-  const port = via.port ?? (known === undefined ? 5060 : defaultPort(known));
+  const port = via.port ?? sentByDefaultPort(lowerTransport(via.transport));
   // A sent-by without a port (a WebSocket client's .invalid name, RFC 7118 §5.2) matches on host.
   return sameAddress(via.host, sentBy.host) && (sentBy.port === undefined || port === sentBy.port);
 }

@@ -22,6 +22,19 @@ describe('RFC 3261 §18.2.1: the server marks where a request came from', () => 
     expect(serialize(req)).toEqual(before);
   });
 
+  it('leaves the Via byte-identical when it already carries received with the source address', () => {
+    const req = request('SIP/2.0/UDP bobspc.biloxi.com;branch=z9hG4bK1;received=192.0.2.4');
+    const before = serialize(req);
+    expect(stampReceived(req, { address: '192.0.2.4', port: 5060 })).toBe(false);
+    expect(serialize(req)).toEqual(before);
+  });
+
+  it('replaces a received that names another address, keeping the order of the other params', () => {
+    const req = request('SIP/2.0/UDP bobspc.biloxi.com;received=198.51.100.1;branch=z9hG4bK1;rport');
+    expect(stampReceived(req, { address: '192.0.2.4', port: 35000 })).toBe(true);
+    expect(req.getAll('Via')[0]).toBe('SIP/2.0/UDP bobspc.biloxi.com;received=192.0.2.4;branch=z9hG4bK1;rport=35000');
+  });
+
   it('fills an empty rport with the source port and adds received even for the same address (RFC 3581 §4)', () => {
     const req = request('SIP/2.0/UDP 192.0.2.4:5060;rport;branch=z9hG4bK1');
     stampReceived(req, { address: '192.0.2.4', port: 35000 });
