@@ -262,13 +262,13 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
   // resolver answers the SRV query for it (`_sip._ws.<host>`) with the connection's address.
   // Other names go to the system's DNS (RFC 3263: NAPTR, SRV, A/AAAA); `.invalid` never
   // resolves (RFC 6761 §6.4), so it is not asked.
-  const flows = new Map<string, { address: string; port: number }>();
+  const invalidHosts = new Map<string, { address: string; port: number }>();
   const invalid = (name: string) => name.toLowerCase().endsWith('.invalid');
   const resolver: Resolver = {
     naptr: async (name) => (invalid(name) ? [] : dns.resolveNaptr(name)),
     srv: async (name) => {
       if (!invalid(name)) return dns.resolveSrv(name);
-      const flow = flows.get(name.replace(/^_sips?\._[a-z]+\./i, '').toLowerCase());
+      const flow = invalidHosts.get(name.replace(/^_sips?\._[a-z]+\./i, '').toLowerCase());
       return flow === undefined ? [] : [{ priority: 0, weight: 0, port: flow.port, name: flow.address }];
     },
     a: async (name) => (invalid(name) ? [] : dns.resolve4(name)),
@@ -279,10 +279,11 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
     for (const c of req.contacts) {
       const uri = c.uri;
       if (uri.kind !== 'sip' || !uri.host.toLowerCase().endsWith('.invalid')) continue;
-      flows.delete(uri.host.toLowerCase());
-      flows.set(uri.host.toLowerCase(), from.source);
+      invalidHosts.delete(uri.host.toLowerCase());
+      invalidHosts.set(uri.host.toLowerCase(), from.source);
       // Bounded: the oldest goes first (its client has long registered again from a new connection).
-      if (flows.size > config.limits.maxConnections) flows.delete(flows.keys().next().value as string);
+      if (invalidHosts.size > config.limits.maxConnections)
+        invalidHosts.delete(invalidHosts.keys().next().value as string);
     }
   };
 
