@@ -1,6 +1,21 @@
 import { SipParseError } from './errors.js';
 import { TOKEN } from './internal/chars.js';
 import { fastCallIdBytes, fastCSeqBytes, fastNameAddrBytes, fastViaBytes } from './internal/fast.js';
+import {
+  F_ID,
+  F_NS,
+  F_VE,
+  F_VS,
+  FOLDED,
+  HOT_ABSENT,
+  HOT_TABLE,
+  NO_LIMITS,
+  SCAN,
+  SCAN_CL,
+  SCAN_COUNT,
+  STRIDE,
+  scanFields,
+} from './internal/fields.js';
 import { H, headerId, IS_LIST, NAMES } from './internal/names.js';
 import { utf8Decode } from './internal/text.js';
 import type { Params } from './params.js';
@@ -37,20 +52,8 @@ import {
   type Warning,
 } from './values.js';
 
-/**
- * Entry layout in the flat header table: STRIDE numbers per field.
- * - F_ID: header id + 1 (0 for a name the parser does not know), plus FOLDED when the value
- *   spans several lines;
- * - F_NS: where the name starts in the source text, or -1 for a field set through the API;
- * - F_VS, F_VE: the value's range (for an API field, F_VS indexes the name in the string table).
- * The name's end and the raw field's end are found again when needed, so parsing stores less.
- */
-export const STRIDE = 4;
-export const F_ID = 0;
-export const F_NS = 1;
-export const F_VS = 2;
-export const F_VE = 3;
-export const FOLDED = 1024;
+export { F_ID, F_NS, F_VE, F_VS, FOLDED, STRIDE } from './internal/fields.js';
+
 const ID_MASK = 1023;
 
 /** Header id of a table entry (-1 when unknown). */
@@ -146,8 +149,10 @@ export abstract class SipMessage {
   _src: Uint8Array;
   /** @internal the head decoded one char per byte */
   _text: string;
-  /** @internal flat header table, STRIDE numbers per field */
-  _f: number[];
+  /** @internal flat header table, STRIDE numbers per field, once built (see `_f`) */
+  _ft: number[] | undefined;
+  /** @internal number of header fields the parser found (before the table exists) */
+  _n: number;
   /** @internal names and values of fields set through the API */
   _x: string[];
   /** @internal typed-accessor cache, by header id */
@@ -164,6 +169,33 @@ export abstract class SipMessage {
   _to: NameAddr | undefined;
   /** @internal cached Contact values */
   _ct: readonly NameAddr[] | '*' | undefined;
+  // Value ranges of the first Via, From, To, Call-ID, CSeq and Contact field as the parser found
+  // them, so their accessors need no header table; a start of HOT_ABSENT means no such field,
+  // HOT_TABLE means read it through the table (folded, several Contact fields, or changed).
+  /** @internal */
+  _viaS: number;
+  /** @internal */
+  _viaE: number;
+  /** @internal */
+  _fromS: number;
+  /** @internal */
+  _fromE: number;
+  /** @internal */
+  _toS: number;
+  /** @internal */
+  _toE: number;
+  /** @internal */
+  _cidS: number;
+  /** @internal */
+  _cidE: number;
+  /** @internal */
+  _csS: number;
+  /** @internal */
+  _csE: number;
+  /** @internal */
+  _ctS: number;
+  /** @internal */
+  _ctE: number;
   /** @internal raw start line range */
   _s0: number;
   /** @internal */
@@ -174,12 +206,15 @@ export abstract class SipMessage {
   _cl: number;
 
   /** @internal */
-  constructor(version: string, src: Uint8Array, text: string, f: number[], s0: number, s1: number) {
+  constructor(version: string, src: Uint8Array, text: string, f: number[] | undefined, s0: number, s1: number) {
     this.version = version;
     this._src = src;
     this._text = text;
-    this._f = f;
+    this._ft = f;
+    this._n = f === undefined ? 0 : f.length / STRIDE;
     this._x = NO_STRINGS;
+    this._viaS = this._viaE = this._fromS = this._fromE = this._toS = this._toE = HOT_TABLE;
+    this._cidS = this._cidE = this._csS = this._csE = this._ctS = this._ctE = HOT_TABLE;
     this._invalidate(); // the typed-value caches start empty
     this._s0 = s0;
     this._s1 = s1;
@@ -193,7 +228,42 @@ export abstract class SipMessage {
 
   /** Number of header fields. */
   get headerCount(): number {
-    return this._f.length / STRIDE;
+    const f = this._ft;
+    return f === undefined ? this._n : f.length / STRIDE;
+  }
+
+  /** @internal the flat header table, built from the source on first use */
+  get _f(): number[] {
+    const f = this._ft;
+    return f !== undefined ? f : this._table();
+  }
+
+  /** @internal scans the (already checked) header section again, this time keeping every field */
+  _table(): number[] {
+    const f: number[] = [];
+    scanFields(this._src, this._text, this._s1 + 2, this._headEnd, NO_LIMITS, f);
+    this._ft = f;
+    return f;
+  }
+
+  /** @internal takes what parseHead's scan found (SCAN) for a header section ending at headEnd */
+  _scanned(headEnd: number): void {
+    const scan = SCAN;
+    this._headEnd = headEnd;
+    this._cl = scan[SCAN_CL] as number;
+    this._n = scan[SCAN_COUNT] as number;
+    this._viaS = scan[0] as number;
+    this._viaE = scan[1] as number;
+    this._fromS = scan[2] as number;
+    this._fromE = scan[3] as number;
+    this._toS = scan[4] as number;
+    this._toE = scan[5] as number;
+    this._cidS = scan[6] as number;
+    this._cidE = scan[7] as number;
+    this._csS = scan[8] as number;
+    this._csE = scan[9] as number;
+    this._ctS = scan[10] as number;
+    this._ctE = scan[11] as number;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -455,6 +525,7 @@ export abstract class SipMessage {
 
   /** @internal drops every cached typed value (after a change) */
   _invalidate(): void {
+    this._viaS = this._fromS = this._toS = this._cidS = this._csS = this._ctS = HOT_TABLE;
     this._c = undefined;
     this._via = undefined;
     this._cid = undefined;
@@ -497,6 +568,14 @@ export abstract class SipMessage {
   get topVia(): Via | undefined {
     // The hottest accessors keep their cache in fields: no cache array for them.
     if (this._via !== undefined) return this._via;
+    const s = this._viaS;
+    if (s >= 0) {
+      const fast = fastViaBytes(this._src, s, this._viaE, this._text);
+      if (fast !== undefined) {
+        this._via = fast;
+        return fast;
+      }
+    } else if (s === HOT_ABSENT) return undefined;
     const k = this._find(H.Via, '', 0);
     if (k < 0) return undefined;
     const b = k * STRIDE;
@@ -516,6 +595,14 @@ export abstract class SipMessage {
   /** From (RFC 3261 §20.20). */
   get from(): NameAddr | undefined {
     if (this._from !== undefined) return this._from;
+    const s = this._fromS;
+    if (s >= 0) {
+      const fast = fastNameAddrBytes(this._src, s, this._fromE, this._text, 'From');
+      if (fast !== undefined) {
+        this._from = fast;
+        return fast;
+      }
+    } else if (s === HOT_ABSENT) return undefined;
     const k = this._find(H.From, '', 0);
     if (k >= 0) this._from = this._fastNameAddr(k, 'From') ?? parseNameAddr(this._value(k), 'From');
     return this._from;
@@ -524,6 +611,14 @@ export abstract class SipMessage {
   /** To (RFC 3261 §20.39). */
   get to(): NameAddr | undefined {
     if (this._to !== undefined) return this._to;
+    const s = this._toS;
+    if (s >= 0) {
+      const fast = fastNameAddrBytes(this._src, s, this._toE, this._text, 'To');
+      if (fast !== undefined) {
+        this._to = fast;
+        return fast;
+      }
+    } else if (s === HOT_ABSENT) return undefined;
     const k = this._find(H.To, '', 0);
     if (k >= 0) this._to = this._fastNameAddr(k, 'To') ?? parseNameAddr(this._value(k), 'To');
     return this._to;
@@ -532,6 +627,14 @@ export abstract class SipMessage {
   /** Call-ID (RFC 3261 §20.8). */
   get callId(): string | undefined {
     if (this._cid !== undefined) return this._cid;
+    const s = this._cidS;
+    if (s >= 0) {
+      const fast = fastCallIdBytes(this._src, s, this._cidE, this._text);
+      if (fast !== undefined) {
+        this._cid = fast;
+        return fast;
+      }
+    } else if (s === HOT_ABSENT) return undefined;
     const k = this._find(H.CallId, '', 0);
     if (k < 0) return undefined;
     const b = k * STRIDE;
@@ -545,6 +648,14 @@ export abstract class SipMessage {
   /** CSeq (RFC 3261 §20.16). */
   get cseq(): CSeq | undefined {
     if (this._cs !== undefined) return this._cs;
+    const s = this._csS;
+    if (s >= 0) {
+      const fast = fastCSeqBytes(this._src, s, this._csE, this._text);
+      if (fast !== undefined) {
+        this._cs = fast;
+        return fast;
+      }
+    } else if (s === HOT_ABSENT) return undefined;
     const k = this._find(H.CSeq, '', 0);
     if (k < 0) return undefined;
     const b = k * STRIDE;
@@ -558,6 +669,18 @@ export abstract class SipMessage {
   /** Contact values, or `'*'` for the REGISTER wildcard (RFC 3261 §10.2.2). */
   get contacts(): readonly NameAddr[] | '*' {
     if (this._ct !== undefined) return this._ct;
+    const s = this._ctS;
+    if (s >= 0) {
+      // One Contact field, not folded: one value in the common shape needs no table.
+      const fast = fastNameAddrBytes(this._src, s, this._ctE, this._text, 'Contact');
+      if (fast !== undefined) {
+        this._ct = [fast];
+        return this._ct;
+      }
+    } else if (s === HOT_ABSENT) {
+      this._ct = [];
+      return this._ct;
+    }
     this._ct = this.#readContacts();
     return this._ct;
   }
@@ -816,7 +939,7 @@ export class SipRequest extends SipMessage {
     version: string,
     src: Uint8Array,
     text: string,
-    f: number[],
+    f: number[] | undefined,
     s0: number,
     s1: number,
   ) {
@@ -860,7 +983,7 @@ export class SipResponse extends SipMessage {
     version: string,
     src: Uint8Array,
     text: string,
-    f: number[],
+    f: number[] | undefined,
     s0: number,
     s1: number,
   ) {

@@ -367,3 +367,84 @@ describe('list values (RFC 3261 §7.3.1)', () => {
     expect(splitList('"q\\", x", y')).toEqual(['"q\\", x"', 'y']);
   });
 });
+
+describe('header table built on first use (the scan notes only the hot fields)', () => {
+  const FOLDED_AND_COMPACT = sip`
+SIP/2.0 180 Ringing
+v: SIP/2.0/UDP a.example.com;branch=z9hG4bK1
+VIA: SIP/2.0/UDP b.example.com;branch=z9hG4bK2
+f: <sip:a@example.com>;tag=1
+TO:
+ <sip:b@example.com>;tag=2
+i: 1@a
+CSeq: 1 INVITE
+m: <sip:a@192.0.2.1>
+Contact: <sip:b@192.0.2.2>
+l: 0
+
+`;
+
+  it('reads compact, folded and repeated fields the same before and after the table exists', () => {
+    const lazy = parseMessage(FOLDED_AND_COMPACT);
+    const eager = parseMessage(FOLDED_AND_COMPACT);
+    expect(eager.get('Via')).toBe('SIP/2.0/UDP a.example.com;branch=z9hG4bK1'); // builds the table
+    for (const m of [lazy, eager]) {
+      expect(m.headerCount).toBe(9);
+      expect(m.topVia?.branch).toBe('z9hG4bK1');
+      expect(m.from?.tag).toBe('1');
+      expect(m.to?.tag).toBe('2');
+      expect(m.callId).toBe('1@a');
+      expect(m.cseq).toEqual({ seq: 1, method: 'INVITE' });
+      const contacts = m.contacts;
+      expect(contacts === '*' ? contacts : contacts.map((c) => c.uriText)).toEqual([
+        'sip:a@192.0.2.1',
+        'sip:b@192.0.2.2',
+      ]);
+    }
+    expect([...lazy.fields()].map((f) => f.name)).toEqual(['v', 'VIA', 'f', 'TO', 'i', 'CSeq', 'm', 'Contact', 'l']);
+    expect(serialize(lazy)).toEqual(new TextEncoder().encode(FOLDED_AND_COMPACT));
+  });
+
+  it('does not take a CR inside a name for the "-" of a known name', () => {
+    expect(() => parseMessage('OPTIONS sip:a@example.com SIP/2.0\r\nCall\rID: x\r\n\r\n')).toThrow(
+      expect.objectContaining({ code: 'MISSING_COLON' }),
+    );
+  });
+
+  it('says absent for a hot header that is not there', () => {
+    const m = parseMessage(sip`
+OPTIONS sip:a@example.com SIP/2.0
+Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1
+Content-Length: 0
+
+`);
+    expect([m.from, m.to, m.callId, m.cseq]).toEqual([undefined, undefined, undefined, undefined]);
+    expect(m.contacts).toEqual([]);
+  });
+
+  it('follows changes: a new top Via, a removed Call-ID', () => {
+    const m = req();
+    expect(m.topVia?.branch).toBe('z9hG4bK776asdhds');
+    m.prepend('Via', 'SIP/2.0/TCP proxy.example.com;branch=z9hG4bKnew');
+    m.remove('Call-ID');
+    expect(m.topVia?.branch).toBe('z9hG4bKnew');
+    expect(m.callId).toBeUndefined();
+    expect(m.headerCount).toBe(12); // 12 fields, one Via more, one Call-ID less
+  });
+
+  it('keeps the fields read before the bytes ran out (HEADERS_INCOMPLETE)', () => {
+    const err = (() => {
+      try {
+        parseMessage(
+          'INVITE sip:a@example.com SIP/2.0\r\nVia: SIP/2.0/UDP a.example.com;branch=z9hG4bK1\r\nCall-ID: x',
+        );
+      } catch (e) {
+        return e as SipParseError;
+      }
+    })();
+    expect(err?.code).toBe('HEADERS_INCOMPLETE');
+    expect(err?.partial?.topVia?.branch).toBe('z9hG4bK1');
+    expect(err?.partial?.get('Call-ID')).toBe('x');
+    expect(err?.partial?.headerCount).toBe(2);
+  });
+});

@@ -1,6 +1,10 @@
 // A cursor over one header value (already unfolded) with the RFC 3261 §25.1 separators.
 import { SipParseError } from '../errors.js';
-import { isWsp, TOKEN } from './chars.js';
+import * as chars from './chars.js';
+
+// Module constants, not imported bindings: V8 re-checks an imported binding on every read (it is
+// live), which costs about a third of a table-driven byte loop.
+const { isWsp, TOKEN } = chars;
 
 export class Cursor {
   readonly s: string;

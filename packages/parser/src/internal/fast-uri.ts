@@ -1,8 +1,12 @@
 // Fast byte reader for the common shape of a SIP URI (see fast.ts for the rules of fast readers).
 import { Params } from '../params.js';
 import type { SipUri } from '../uri.js';
-import { HOST, PARAMCHAR, USER } from './chars.js';
+import * as chars from './chars.js';
 import { digitsEnd, smallNumber, splitParamText } from './fast-util.js';
+
+// Module constants, not imported bindings: V8 re-checks an imported binding on every read (it is
+// live), which costs about a third of a table-driven byte loop.
+const { HOST, PARAMCHAR, USER } = chars;
 
 /** dotted-quad IPv4address in bytes[from, to) (RFC 3261 §25.1). */
 function ipv4(b: Uint8Array, from: number, to: number): boolean {

@@ -2,6 +2,11 @@
 // which headers carry comma-separated lists (RFC 3261 §7.3.1).
 
 import { type KnownHeaderName, KNOWN_HEADER_NAMES as NAMES } from '../header-names.js';
+import * as chars from './chars.js';
+
+// Module constants, not imported bindings: V8 re-checks an imported binding on every read (it is
+// live), which costs about a third of a table-driven byte loop.
+const { TOKEN } = chars;
 
 export { type KnownHeaderName, NAMES };
 
@@ -136,50 +141,79 @@ export function canonicalHeaderName(name: string): string {
   return i < 0 ? name : (NAMES[i] as string);
 }
 
-// Byte-level recognition: a DFA over case-folded header-name characters, walked by the same
-// loop that checks the name is a token. One table load per character; no string is made.
-// State 0 is "a valid token, but not a name we know"; the root is state 1.
+// Byte-level recognition, folded into the scan that checks a name is a token. The first two
+// bytes pick a short list of known names (most used first); each is compared with the bytes
+// case-insensitively and wins if the token ends right after it. Known names are made of token
+// characters, so a match also proves the name a token; anything else takes a plain token scan.
+// No string is made, and the loads do not wait on one another as a state machine's would.
 
-/** Character class per byte: 0 ends a name (not a token char), 1–26 letters, 27–36 digits, 37 "-", 38 other token chars. */
-export const NAME_CLASS = new Uint8Array(256);
-const CLASSES = 39;
-for (let c = 0; c < 26; c++) {
-  NAME_CLASS[0x41 + c] = 1 + c;
-  NAME_CLASS[0x61 + c] = 1 + c;
+/** Lowercase spellings of every known name, long and compact, back to back. */
+const NAME_LIST = [...BY_LOWER].sort((a, b) => a[1] - b[1]);
+const LOWER_BYTES = new Uint8Array(NAME_LIST.reduce((n, [k]) => n + k.length, 0));
+/** Per entry of NAME_LIST: where its spelling starts in LOWER_BYTES, its length, its header id. */
+const ENTRY_AT = new Int32Array(NAME_LIST.length);
+/** Length in bytes of each entry's spelling. */
+export const ENTRY_LEN = new Int32Array(NAME_LIST.length);
+/** Header id of each entry. */
+export const ENTRY_ID = new Int32Array(NAME_LIST.length);
+/** Next entry with the same first two bytes, -1 at the end. */
+const ENTRY_NEXT = new Int32Array(NAME_LIST.length);
+/** First entry per key of two bytes (see keyOf), -1 for none. */
+const FIRST = new Int32Array(1024).fill(-1);
+/** Entry of each compact form, by the letter's byte (either case); -1 for none. */
+const COMPACT_ENTRY = new Int32Array(128).fill(-1);
+
+/** Each byte in lower case: A–Z folded, every other byte itself (CR stays CR, unlike `| 0x20`). */
+const FOLD = new Uint8Array(256);
+for (let c = 0; c < 256; c++) FOLD[c] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+
+/** Key of a name's first two bytes: their low five bits, so case does not matter. */
+function keyOf(c0: number, c1: number): number {
+  return ((c0 & 0x1f) << 5) | (c1 & 0x1f);
 }
-for (let d = 0; d < 10; d++) NAME_CLASS[0x30 + d] = 27 + d;
-NAME_CLASS[0x2d] = 37;
-for (const ch of ".!%*_+`'~") NAME_CLASS[ch.charCodeAt(0)] = 38;
 
-const trie: number[][] = [[], []];
-const accept: number[] = [-1, -1];
-function addName(lower: string, headerIndex: number): void {
-  let st = 1;
-  for (let k = 0; k < lower.length; k++) {
-    const cls = NAME_CLASS[lower.charCodeAt(k)] as number;
-    const row = trie[st] as number[];
-    let next = row[cls];
-    if (next === undefined) {
-      next = trie.length;
-      trie.push([]);
-      accept.push(-1);
-      row[cls] = next;
+{
+  let at = 0;
+  const tails = new Map<number, number>();
+  NAME_LIST.forEach(([lower, i], e) => {
+    ENTRY_AT[e] = at;
+    for (let k = 0; k < lower.length; k++) LOWER_BYTES[at + k] = lower.charCodeAt(k);
+    ENTRY_LEN[e] = lower.length;
+    ENTRY_ID[e] = i;
+    ENTRY_NEXT[e] = -1;
+    at += lower.length;
+    const c0 = lower.charCodeAt(0);
+    if (lower.length === 1) {
+      COMPACT_ENTRY[c0] = e;
+      COMPACT_ENTRY[c0 - 0x20] = e;
+      return;
     }
-    st = next;
-  }
-  accept[st] = headerIndex;
+    // Chained in id order: the headers the accessors read come first.
+    const key = keyOf(c0, lower.charCodeAt(1));
+    const tail = tails.get(key);
+    if (tail === undefined) FIRST[key] = e;
+    else ENTRY_NEXT[tail] = e;
+    tails.set(key, e);
+  });
 }
-for (const [lower, i] of BY_LOWER) addName(lower, i);
 
-/** Transition table: NAME_NEXT[state * NAME_CLASSES + class]. */
-export const NAME_NEXT = new Int16Array(trie.length * CLASSES);
-for (let st = 0; st < trie.length; st++) {
-  const row = trie[st] as number[];
-  for (let cls = 1; cls < CLASSES; cls++) NAME_NEXT[st * CLASSES + cls] = row[cls] ?? 0;
+/**
+ * The known header name (any case, long or compact form) that the token starting at `ns` is,
+ * as an index for ENTRY_LEN and ENTRY_ID; -1 when it is none of them or not a token at all.
+ * Reads no further than `end`.
+ */
+export function matchKnownName(b: Uint8Array, ns: number, end: number): number {
+  if (ns + 1 >= end) return -1;
+  const c0 = b[ns] as number;
+  const c1 = b[ns + 1] as number;
+  if (TOKEN[c1] !== 1) return c0 < 0x80 ? (COMPACT_ENTRY[c0] as number) : -1;
+  for (let e = FIRST[keyOf(c0, c1)] as number; e >= 0; e = ENTRY_NEXT[e] as number) {
+    const len = ENTRY_LEN[e] as number;
+    if (ns + len >= end) continue;
+    const at = ENTRY_AT[e] as number;
+    let k = 0;
+    while (k < len && FOLD[b[ns + k] as number] === LOWER_BYTES[at + k]) k++;
+    if (k === len && TOKEN[b[ns + len] as number] !== 1) return e;
+  }
+  return -1;
 }
-/** Number of character classes (the row width of NAME_NEXT). */
-export const NAME_CLASSES = CLASSES;
-/** Root state of the name DFA. */
-export const NAME_ROOT = 1;
-/** Header id accepted in each state, -1 for none. */
-export const NAME_ACCEPT = Int16Array.from(accept);
