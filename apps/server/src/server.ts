@@ -6,7 +6,14 @@ import { promises as dns } from 'node:dns';
 import { readFileSync } from 'node:fs';
 import { type Credential, DigestServer } from '@sipkit/digest';
 import { RedisLocationService } from '@sipkit/location-redis';
-import { createResponse, parseUri, type SipRequest, type SipResponse, type SipUri } from '@sipkit/parser';
+import {
+  createResponse,
+  parseNameAddr,
+  type SipRequest,
+  type SipResponse,
+  type SipUri,
+  type Uri,
+} from '@sipkit/parser';
 import { type ProxyTarget, SipProxy } from '@sipkit/proxy';
 import { canonicalAor, type LocationService, MemoryLocationService, Registrar } from '@sipkit/registrar';
 import type { Drop, Received, Resolver, Transport } from '@sipkit/transport';
@@ -203,35 +210,24 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
   };
 
   /**
-   * Our Path for a registration that came over a connection (RFC 5626 §5.2, RFC 3327): our first
-   * listener, the flow signed in the user part, `ob` for outbound.
+   * Our Path for a registration that came over a connection (RFC 5626 §5.2, RFC 3327): our
+   * Record-Route URI with the flow, signed, as its user part, and `ob` for outbound.
    */
-  const first = transports[0] as Transport;
-  const firstHost = first.local.address.includes(':') ? `[${first.local.address}]` : first.local.address;
   const pathFor = (flow: string) =>
-    `<sip:${tokens.encode(flow)}@${firstHost}:${first.local.port};transport=${first.protocol};lr;ob>`;
-  /** The flow a Route or Path value of ours names, if it is one. */
-  const flowOf = (value: string): string | undefined => {
-    if (!isOwnRoute(value)) return undefined;
-    const user = /^<?\s*sips?:([^@;>]+)@/i.exec(value)?.[1];
-    return user === undefined ? undefined : tokens.decode(user);
+    `<${proxy.recordRouteUri.replace(/^sips?:/, (scheme) => `${scheme}${tokens.encode(flow)}@`)};ob>`;
+  /** The flow one of our own URIs (a Route or Path of ours) names in its user part, if any. */
+  const flowOf = (uri: Uri): string | undefined =>
+    uri.kind === 'sip' && uri.user !== undefined && proxy.isLocal(uri) ? tokens.decode(uri.user) : undefined;
+  /** The same for a stored Path value. */
+  const pathFlow = (value: string): string | undefined => {
+    try {
+      return flowOf(parseNameAddr(value, 'Path').uri);
+    } catch {
+      return undefined;
+    }
   };
   // Requests that came in with one of our flow tokens as their Route: sent over that flow.
   const overFlow = new WeakMap<SipRequest, string>();
-
-  /** A Route value naming one of our listeners (§16.4 removes it before forwarding). */
-  const isOwnRoute = (value: string): boolean => {
-    const m = /<([^>]*)>/.exec(value);
-    const text = (m?.[1] ?? value).trim();
-    try {
-      const uri = parseUri(text);
-      if (uri.kind !== 'sip') return false;
-      const host = uri.host.replace(/^\[|\]$/g, '').toLowerCase();
-      return transports.some((t) => t.local.address.toLowerCase() === host && t.local.port === (uri.port ?? 5060));
-    } catch {
-      return false;
-    }
-  };
 
   /** Answers locally, the reason in the reason phrase: `beforeRespond` counts and logs it. */
   const refuse = (req: SipRequest, status: number, reason: string, headers: [string, string][] = []): SipResponse =>
@@ -335,8 +331,10 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
         if (res.status === 200) rememberFlows(req, from);
         return res;
       }
-      const top = req.getValues('Route')[0];
-      const flow = top === undefined ? undefined : flowOf(top);
+      // §16.3 step 1 has read the Route header field already: the parsed values are cached.
+      const routes = req.routes;
+      const top = routes[0];
+      const flow = top === undefined ? undefined : flowOf(top.uri);
       if (flow !== undefined) {
         // Another instance (or we) found a registration of ours and sent the request along its
         // Path: it was checked there, and it goes over the flow (RFC 5626 §5.3).
@@ -355,7 +353,8 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
         const refusal = await authenticate(req, from);
         if (refusal !== undefined) return refusal;
       }
-      const routed = req.getValues('Route').some((r) => !isOwnRoute(r));
+      // Routed beyond us: a Route that is not ours (§16.4 takes ours off before forwarding).
+      const routed = routes.some((r) => !proxy.isLocal(r.uri));
       if (ruri.kind === 'sip' && !isOurs(ruri) && !routed && !proxy.isLocal(ruri)) {
         // Not an open relay: only our own (authenticated) users reach other domains.
         if (config.foreign === 'refuse') return refuse(req, 403, 'Forbidden (not a domain of this server)');
@@ -378,7 +377,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
         // RFC 5626 §5.3: a registration that came over a connection is reached over it: over
         // ours when its Path names us, else along the Path to the instance that holds it.
         const [head, ...rest] = b.path ?? [];
-        const mine = head === undefined ? undefined : flowOf(head);
+        const mine = head === undefined ? undefined : pathFlow(head);
         if (mine !== undefined) return { uri: b.contact, q: b.q, route: rest, destination: mine };
         return { uri: b.contact, q: b.q, route: b.path };
       });

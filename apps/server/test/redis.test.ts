@@ -102,7 +102,7 @@ describe('sipkit-server on Redis', () => {
     const [binding] = await b.location.lookup('sip:bob@sipkit.test', Date.now());
     // The Path names instance a, the flow signed in its user part.
     expect(binding?.path?.[0]).toMatch(
-      new RegExp(`^<sip:[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+@127\\.0\\.0\\.1:${a.listeners[0]?.port};transport=udp;lr;ob>$`),
+      new RegExp(`^<sip:[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+@127\\.0\\.0\\.1:${a.listeners[0]?.port};lr;ob>$`),
     );
     const reached: string[] = [];
     bob.on('invite', (call) => {
