@@ -83,10 +83,15 @@ export async function userAgent(
   });
 }
 
-/** Resolves when `predicate` holds, polling; rejects after `ms`. */
-export async function until(predicate: () => boolean, ms = 5000): Promise<void> {
+/**
+ * Polls `read` until it gives something other than `false` or `undefined`, and resolves with it;
+ * rejects after `ms`.
+ */
+export async function until<T>(read: () => T | false | undefined, ms = 10_000): Promise<T> {
   const end = Date.now() + ms;
-  while (!predicate()) {
+  for (;;) {
+    const v = read();
+    if (v !== undefined && v !== false) return v;
     if (Date.now() > end) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 10));
   }

@@ -92,7 +92,7 @@ describe('sipkit-server on Redis', () => {
     await until(() => call.state === 'terminated');
   });
 
-  it('reaches a user registered over TCP at one instance, through the instance holding the connection (RFC 5626)', async () => {
+  it('reaches a user registered over TCP at one instance, through the instance holding the connection (RFC 5626 §5.2-5.3, RFC 3327 Path)', async () => {
     const a = await instance();
     const b = await instance();
     const bob = await userAgent(a, 'bob', { transport: 'tcp' });

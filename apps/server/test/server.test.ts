@@ -68,7 +68,7 @@ describe('sipkit-server', () => {
     expect(text).toMatch(/sipkit_requests_total\{method="BYE"\} 1/);
   });
 
-  it('connects a call over TCP and sends it over the callee’s own registration connection', async () => {
+  it('connects a call over TCP and sends it over the callee’s own registration connection (RFC 5626 §5.3)', async () => {
     const { server } = await started();
     const alice = await ua(server, 'alice', { transport: 'tcp' });
     const bob = await ua(server, 'bob', { transport: 'tcp' });
@@ -106,7 +106,7 @@ describe('sipkit-server', () => {
     expect(await finalOf(relay)).toBe(407);
   });
 
-  it('forwards a call of our own user to another domain when configured to (RFC 3263, numeric host)', async () => {
+  it('forwards a call of our own user to another domain when configured to (RFC 3263 §4.1, numeric host)', async () => {
     const { server } = await started({ foreign: 'forward' });
     const alice = await ua(server, 'alice');
     // dave is a UA elsewhere (no registration with us), reached by the address in his URI.

@@ -17,9 +17,25 @@ afterAll(async () => {
   await server.close();
 });
 
-/** SIPp flags to answer a 407 as alice; the digest uri is the Request-URI (RFC 7616 §3.4.6). */
-function caller(callee: string): string[] {
-  return ['-au', 'alice', '-ap', 'alice-secret', '-auth_uri', `${callee}@sipkit.test`];
+/**
+ * SIPp flags for a call from alice to `callee`, answering the 407 as alice; the digest uri is the
+ * Request-URI (RFC 7616 §3.4.6).
+ */
+function callFrom(callee: string, ...more: string[]): string[] {
+  return [
+    '-s',
+    callee,
+    '-key',
+    'caller',
+    'alice',
+    '-au',
+    'alice',
+    '-ap',
+    'alice-secret',
+    '-auth_uri',
+    `${callee}@sipkit.test`,
+    ...more,
+  ];
 }
 
 /** Registers `user` (SIPp, digest) with its Contact on `contactPort`. */
@@ -53,18 +69,7 @@ describe('SIPp against sipkit-server', () => {
     const uasPort = await freePort();
     const uas = sipp(server, 'uas.xml', ['-p', String(uasPort), '-m', '1']);
     await register('bob', uasPort);
-    const uac = await sipp(server, 'uac.xml', [
-      '-s',
-      'bob',
-      '-key',
-      'caller',
-      'alice',
-      ...caller('bob'),
-      '-d',
-      '200',
-      '-m',
-      '1',
-    ]);
+    const uac = await sipp(server, 'uac.xml', callFrom('bob', '-d', '200', '-m', '1'));
     expect(uac.code, uac.output).toBe(0);
     const callee = await uas;
     expect(callee.code, callee.output).toBe(0);
@@ -74,16 +79,7 @@ describe('SIPp against sipkit-server', () => {
     const uasPort = await freePort();
     const uas = sipp(server, 'uas-cancel.xml', ['-p', String(uasPort), '-m', '1']);
     await register('bob', uasPort);
-    const uac = await sipp(server, 'uac-cancel.xml', [
-      '-s',
-      'bob',
-      '-key',
-      'caller',
-      'alice',
-      ...caller('bob'),
-      '-m',
-      '1',
-    ]);
+    const uac = await sipp(server, 'uac-cancel.xml', callFrom('bob', '-m', '1'));
     expect(uac.code, uac.output).toBe(0);
     const callee = await uas;
     expect(callee.code, callee.output).toBe(0);
@@ -91,16 +87,7 @@ describe('SIPp against sipkit-server', () => {
 
   it('refuses calls to an unregistered user (480) and to an unknown one (404)', async () => {
     for (const callee of ['carol', 'nobody']) {
-      const uac = await sipp(server, 'uac-fail.xml', [
-        '-s',
-        callee,
-        '-key',
-        'caller',
-        'alice',
-        ...caller(callee),
-        '-m',
-        '1',
-      ]);
+      const uac = await sipp(server, 'uac-fail.xml', callFrom(callee, '-m', '1'));
       expect(uac.code, `${callee}: ${uac.output}`).toBe(0);
     }
     const text = await (await fetch(`${server.http?.url}/metrics`)).text();
@@ -117,7 +104,7 @@ describe('SIPp against sipkit-server', () => {
     const uac = await sipp(
       server,
       'uac.xml',
-      ['-s', 'bob', '-key', 'caller', 'alice', ...caller('bob'), '-d', '3000', '-m', '200', '-l', '200', '-r', '200'],
+      callFrom('bob', '-d', '3000', '-m', '200', '-l', '200', '-r', '200'),
       60_000,
     );
     expect(uac.code, uac.output).toBe(0);

@@ -341,7 +341,7 @@ describe('server transaction matching (§17.2.3)', () => {
   });
 });
 
-describe('a request too malformed for a transaction', () => {
+describe('a request too malformed for a transaction (§8.2.6, §17.2.1)', () => {
   it('is answered 400 once, without a transaction, and never reaches the TU (a bad CSeq INVITE is not resent until Timer H)', async () => {
     const drops: string[] = [];
     const s = setup('udp', (d) => drops.push(`${d.reason} ${d.answered}`));
