@@ -74,6 +74,15 @@ export function rssNow(pids) {
   return statusKb(pids, 'VmRSS') / 1024;
 }
 
+/** Busy and total jiffies of the whole machine (all cores), from /proc/stat. */
+export function machineTicks() {
+  const f = readFileSync('/proc/stat', 'utf8');
+  const cpu = f.slice(0, f.indexOf('\n')).trim().split(/\s+/).slice(1).map(Number);
+  const total = cpu.reduce((a, b) => a + b, 0);
+  // idle + iowait are not busy.
+  return { busy: total - (cpu[3] ?? 0) - (cpu[4] ?? 0), total };
+}
+
 /** The process and its descendants. */
 export function family(pid) {
   const out = [pid];
@@ -140,9 +149,10 @@ export async function startSipkit(dir, config, name = 'sipkit.json') {
   // The start-up line is logged at info; at quieter levels, give it a second as before.
   const level = config.log?.level ?? 'info';
   if (['trace', 'debug', 'info'].includes(level)) await waitFor(/sipkit-server started/, p.log, p.alive, 15000);
-  else await sleep(1000);
+  else await sleep((config.workers ?? 1) > 1 ? 2500 : 1000);
   if (!p.alive()) throw new Error(`sipkit-server did not start:\n${p.log()}`);
-  return { ...p, pids: () => [p.child.pid] };
+  // The primary and its workers (--workers): CPU and RSS are summed over all of them.
+  return { ...p, pids: () => family(p.child.pid) };
 }
 
 /** Reads the counts off SIPp's final screen. */

@@ -18,6 +18,7 @@ import {
   family,
   freePort,
   here,
+  machineTicks,
   PASSWORD,
   registerOne,
   rssOf,
@@ -132,6 +133,7 @@ async function startSipkit(port, auth) {
     auth: { register: auth, calls: false, algorithms: ['MD5'], secret: 'a load test secret of some length' },
     http: false,
     log: { level: 'warn' },
+    workers: WORKERS,
   });
 }
 
@@ -179,6 +181,7 @@ async function search(server, load) {
     for (let rate = Number(flags.start); rate <= MAX; rate = Math.ceil(rate * STEP)) {
       const count = Math.max(1000, Math.round(rate * SECONDS));
       const cpu0 = cpuOf(srv.pids());
+      const m0 = machineTicks();
       const r = await sipp(
         port,
         load.scenario,
@@ -186,9 +189,12 @@ async function search(server, load) {
         SECONDS * 4 + 20,
       );
       const cpu = cpuOf(srv.pids()) - cpu0;
+      const m1 = machineTicks();
+      // How busy the whole machine was (the server, SIPp on both sides, anything else).
+      const busy = (m1.busy - m0.busy) / Math.max(1, m1.total - m0.total);
       const clean = r.failed === 0 && r.ok === count && r.retrans <= r.messages * 0.005;
       console.log(
-        `  ${server.padEnd(8)} ${load.label.padEnd(32)} rate ${String(rate).padStart(6)}: ok ${r.ok} failed ${r.failed} retrans ${r.retrans}/${r.messages} cpu ${((cpu / count) * 1e6).toFixed(0)} µs/op ${clean ? 'clean' : 'NOT clean'}`,
+        `  ${server.padEnd(8)} ${load.label.padEnd(32)} rate ${String(rate).padStart(6)}: ok ${r.ok} failed ${r.failed} retrans ${r.retrans}/${r.messages} cpu ${((cpu / count) * 1e6).toFixed(0)} µs/op machine ${(busy * 100).toFixed(0)}% busy ${clean ? 'clean' : 'NOT clean'}`,
       );
       if (!clean) break;
       best = { rate, cpuPerOp: (cpu / count) * 1e6, rss: rssOf(srv.pids()) };

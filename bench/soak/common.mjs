@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import {
   DOMAIN,
+  family,
   freePort,
   here as loadDir,
   PASSWORD,
@@ -42,7 +43,7 @@ export async function startServer(dir, extra = {}) {
     target: `127.0.0.1:${port}`,
     metricsUrl: `http://127.0.0.1:${httpPort}/metrics`,
     healthUrl: `http://127.0.0.1:${httpPort}/health`,
-    rss: () => rssNow([srv.child.pid]),
+    rss: () => rssNow(family(srv.child.pid)),
   };
 }
 

@@ -1,6 +1,7 @@
 // sipkit-server's configuration: the embedded defaults, a YAML (or JSON) file checked against a
 // schema whose errors name the key and the line, and command-line flags on top.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { LineCounter, parseDocument } from 'yaml';
 
 /** The transports a listener can serve. */
@@ -67,6 +68,11 @@ export interface ServerConfig {
   readonly http: { readonly host: string; readonly port: number } | false;
   /** SIGTERM waits this long for live transactions before closing. */
   readonly shutdownTimeoutMs: number;
+  /**
+   * Worker processes behind the same listeners: one per core unless set (1 runs the server in
+   * the command's own process).
+   */
+  readonly workers: number;
 }
 
 /** The embedded defaults: what `pnpm start` runs on. */
@@ -85,7 +91,11 @@ export const DEFAULTS: ServerConfig = {
   log: { level: 'info', pretty: false },
   http: { host: '127.0.0.1', port: 9090 },
   shutdownTimeoutMs: 32_000,
+  workers: availableParallelism(),
 };
+
+/** Most worker processes `workers` may ask for. */
+export const MAX_WORKERS = 64;
 
 /** A configuration that does not hold: names the key, and the file and line when there is one. */
 export class ConfigError extends Error {
@@ -240,6 +250,7 @@ export function checkConfig(raw: unknown, locate: Locate = () => undefined): Ser
       'log',
       'http',
       'shutdownTimeoutMs',
+      'workers',
     ],
   );
   const listen =
@@ -321,6 +332,7 @@ export function checkConfig(raw: unknown, locate: Locate = () => undefined): Ser
       o.shutdownTimeoutMs === undefined
         ? DEFAULTS.shutdownTimeoutMs
         : c.int(o.shutdownTimeoutMs, ['shutdownTimeoutMs'], 0, 600_000),
+    workers: o.workers === undefined ? DEFAULTS.workers : c.int(o.workers, ['workers'], 1, MAX_WORKERS),
   };
 }
 
@@ -415,6 +427,7 @@ export const USAGE = `usage: sipkit-server [options]
   --no-auth                accept REGISTER and calls without digest authentication
   --max-connections N      most TCP/TLS/WS connections at once
   --http HOST:PORT         serve /metrics and /health here; --no-http for nowhere
+  --workers N              worker processes behind the listeners (default: one per core)
   --log-level LEVEL        trace, debug, info, warn, error, silent
   --pretty                 readable logs for a terminal instead of JSON lines
   --help                   this text
@@ -474,6 +487,9 @@ export function configFromFlags(
   const maxConn = one('max-connections');
   if (maxConn !== undefined && !/^[1-9]\d{0,6}$/.test(maxConn))
     throw new ConfigError('', `must be a whole number from 1 to 9999999, got "${maxConn}"`, '--max-connections');
+  const workers = one('workers');
+  if (workers !== undefined && (!/^[1-9]\d{0,1}$/.test(workers) || Number(workers) > MAX_WORKERS))
+    throw new ConfigError('', `must be a whole number from 1 to ${MAX_WORKERS}, got "${workers}"`, '--workers');
   const httpFlag = one('http');
   const http = flags['no-http'] === true ? false : httpFlag === undefined ? base.http : parseHostPort(httpFlag);
   if (http === undefined) throw new ConfigError('', `must be HOST:PORT, got "${httpFlag}"`, '--http');
@@ -494,5 +510,6 @@ export function configFromFlags(
       pretty: flags.pretty === true ? true : base.log.pretty,
     },
     http,
+    workers: workers === undefined ? base.workers : Number(workers),
   };
 }

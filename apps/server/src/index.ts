@@ -15,5 +15,6 @@ export {
   type UserConfig,
 } from './config.js';
 export { createLogger } from './log.js';
-export { type HttpEndpoint, Metrics, startHttp } from './metrics.js';
-export { type SipKitServer, startServer } from './server.js';
+export { type HttpEndpoint, Metrics, type MetricsSource, startHttp } from './metrics.js';
+export { type SipKitServer, type StartOptions, startServer } from './server.js';
+export { type DemoUser, isWorker, runPrimary, WorkerLink } from './workers.js';

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // The sipkit-server command: flags and configuration in, a running server out, graceful stop on
 // SIGTERM and SIGINT.
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { ConfigError, configFromFlags, USAGE } from './config.js';
+import type { Logger } from 'pino';
+import { AggregatorRegistry } from 'prom-client';
+import { ConfigError, configFromFlags, type ServerConfig, USAGE } from './config.js';
 import { createLogger } from './log.js';
 import { startServer } from './server.js';
+import { isWorker, runPrimary, WorkerLink } from './workers.js';
 
 const repeatable = { type: 'string', multiple: true } as const;
 
@@ -32,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
         http: { type: 'string' },
         'no-http': { type: 'boolean' },
         'log-level': { type: 'string' },
+        workers: { type: 'string' },
         pretty: { type: 'boolean' },
         help: { type: 'boolean' },
       },
@@ -53,6 +58,18 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const log = createLogger(config.log);
+  if (isWorker()) return worker(config, log);
+  if (config.workers > 1) {
+    // The primary makes the demo users, so that every worker has the same passwords.
+    const demoUsers =
+      config.users.length === 0 && config.usersFile === undefined
+        ? ['alice', 'bob'].map((name) => ({ name, password: randomBytes(6).toString('base64url') }))
+        : [];
+    for (const u of demoUsers) {
+      log.info({ user: `${u.name}@${config.domains[0]}`, password: u.password }, 'demo user (no users configured)');
+    }
+    return runPrimary(config, log, demoUsers);
+  }
   const server = await startServer(config, log).catch((e: unknown) => {
     log.fatal({ err: String(e) }, 'could not start');
     return undefined;
@@ -76,9 +93,41 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** One worker of several: serves until the primary asks it to drain, or goes away. */
+async function worker(config: ServerConfig, parent: Logger): Promise<number> {
+  const link = await WorkerLink.start();
+  const log = parent.child({ worker: link.slot });
+  // Each worker's registry answers the primary's /metrics, which sums them.
+  const server = await startServer(config, log, { worker: link }).catch((e: unknown) => {
+    log.fatal({ err: String(e) }, 'could not start');
+    return undefined;
+  });
+  if (server === undefined) return 1;
+  // Constructing one installs prom-client's answer to the primary's requests for metrics.
+  new AggregatorRegistry();
+  AggregatorRegistry.setRegistries(server.metrics.registry);
+  process.on('uncaughtException', (e) => log.error({ err: String(e), stack: e.stack }, 'uncaught exception'));
+  process.on('unhandledRejection', (e) => log.error({ err: String(e) }, 'unhandled rejection'));
+  // Signals from a terminal reach the whole process group: the primary decides, and asks.
+  process.on('SIGTERM', () => undefined);
+  process.on('SIGINT', () => undefined);
+  await new Promise<void>((resolve) => {
+    link.onDrain = () => void server.drain().then(resolve);
+    // The primary is gone (killed): close at once.
+    process.once('disconnect', () => void server.close().then(resolve));
+    link.ready(server.listeners.map((l) => `${l.transport}:${l.host}:${l.port}`));
+  });
+  return 0;
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    if (isWorker()) {
+      // The IPC channel to the primary keeps a worker alive: closing it lets the process end.
+      process.disconnect();
+      setTimeout(() => process.exit(code), 2000).unref();
+    }
   },
   (e: unknown) => {
     process.stderr.write(`sipkit-server: ${String(e)}\n`);

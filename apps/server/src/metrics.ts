@@ -49,9 +49,13 @@ export class Metrics {
     return METHODS.has(method) ? method : 'other';
   }
 
-  /** Mirrors the counters the layers keep, read at each scrape. */
-  watch(parts: { proxy: SipProxy; registrar: Registrar }): void {
-    const { proxy, registrar } = parts;
+  /** Mirrors the counters the layers keep (and a worker's, when it is one), read at each scrape. */
+  watch(parts: {
+    proxy: SipProxy;
+    registrar: Registrar;
+    worker?: { readonly counters: Record<string, number> };
+  }): void {
+    const { proxy, registrar, worker } = parts;
     // sipkit-server runs the proxy stateful, so the transaction layer is there.
     const layer = proxy.layer;
     if (layer === undefined) throw new Error('metrics need a stateful proxy (a transaction layer)');
@@ -103,6 +107,14 @@ export class Metrics {
         handler: layer.counters.tuErrors + layer.transport.counters.receiverErrors + proxy.counters.errors,
       }),
     );
+    if (worker !== undefined) {
+      mirror(
+        'sipkit_worker_messages_total',
+        "Messages passed between workers: forwarded to their owner, received from another, sent over another worker's connection, unreadable",
+        'kind',
+        () => ({ ...worker.counters }),
+      );
+    }
     new Gauge({
       name: 'sipkit_transactions',
       help: 'Live transactions, by kind',
@@ -133,6 +145,12 @@ export interface HttpEndpoint {
   close(): Promise<void>;
 }
 
+/** What /metrics serves: a prom-client registry, or the primary's sum over its workers. */
+export interface MetricsSource {
+  metrics(): Promise<string>;
+  readonly contentType: string;
+}
+
 /**
  * Serves `/metrics` (Prometheus text format) and `/health` (200, or 503 while draining).
  *
@@ -142,7 +160,7 @@ export interface HttpEndpoint {
  */
 export async function startHttp(
   at: { host: string; port: number },
-  metrics: Metrics,
+  metrics: MetricsSource,
   healthy: () => boolean,
 ): Promise<HttpEndpoint> {
   const server = createServer((req, res) => {
@@ -150,8 +168,8 @@ export async function startHttp(
     if (req.method !== 'GET') {
       res.writeHead(405, { allow: 'GET' }).end();
     } else if (path === '/metrics') {
-      metrics.registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+      metrics.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
         (e: unknown) => res.writeHead(500).end(String(e)),
       );
     } else if (path === '/health') {

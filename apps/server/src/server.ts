@@ -23,6 +23,7 @@ import type { Logger } from 'pino';
 import { type ListenerConfig, parseUsersFile, type ServerConfig } from './config.js';
 import { FlowTokens } from './flows.js';
 import { type HttpEndpoint, Metrics, startHttp } from './metrics.js';
+import type { WorkerLink } from './workers.js';
 
 /** A running sipkit-server. */
 export interface SipKitServer {
@@ -106,9 +107,16 @@ async function openTransport(
 /** At most this many dropped messages are logged one by one each second. */
 const DROP_LOGS_PER_SECOND = 20;
 
-function openLocation(config: ServerConfig, log: Logger): { location: LocationService; close: () => Promise<void> } {
+function openLocation(
+  config: ServerConfig,
+  log: Logger,
+  worker: WorkerLink | undefined,
+): { location: LocationService; close: () => Promise<void> } {
   const l = config.location;
-  if (l.type === 'memory') return { location: new MemoryLocationService(), close: async () => undefined };
+  if (l.type === 'memory') {
+    // Workers share the primary's registrations.
+    return { location: worker?.location() ?? new MemoryLocationService(), close: async () => undefined };
+  }
   const redis =
     l.type === 'redis'
       ? new Redis(l.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true })
@@ -134,13 +142,25 @@ function openLocation(config: ServerConfig, log: Logger): { location: LocationSe
   };
 }
 
+/** How {@link startServer} runs: alone, or as one worker of several. */
+export interface StartOptions {
+  /** This process is a worker: its listeners are shared, its secret and users come from the primary. */
+  readonly worker?: WorkerLink;
+}
+
 /**
  * Starts sipkit-server on a checked configuration.
  *
  * @param config - from `checkConfig`, `parseConfig` or `configFromFlags`
  * @param log - where logs go
+ * @param options - worker mode
  */
-export async function startServer(config: ServerConfig, log: Logger): Promise<SipKitServer> {
+export async function startServer(
+  config: ServerConfig,
+  log: Logger,
+  options: StartOptions = {},
+): Promise<SipKitServer> {
+  const { worker } = options;
   const domains = new Set(config.domains);
   const isOurs = (uri: SipUri) => domains.has(uri.host.toLowerCase());
   const realm = config.auth.realm ?? (config.domains[0] as string);
@@ -155,14 +175,14 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
   const demoUsers: { name: string; password: string }[] = [];
   if (listed.length === 0) {
     for (const name of ['alice', 'bob']) {
-      const password = randomBytes(6).toString('base64url');
+      const password = worker?.demoUsers.find((u) => u.name === name)?.password ?? randomBytes(6).toString('base64url');
       users.set(name, { password });
       demoUsers.push({ name, password });
     }
   }
 
   // One secret for digest nonces and flow tokens: instances that share it accept each other's.
-  const secret = config.auth.secret ?? randomBytes(32);
+  const secret = config.auth.secret ?? worker?.secret ?? randomBytes(32);
   const tokens = new FlowTokens(secret);
   const digest = new DigestServer({
     secret,
@@ -170,7 +190,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
     algorithms: config.auth.algorithms,
     credentials: { lookup: (username) => users.get(username) },
   });
-  const { location, close: closeLocation } = openLocation(config, log);
+  const { location, close: closeLocation } = openLocation(config, log, worker);
   const registrar = new Registrar({
     domains: (host) => domains.has(host.toLowerCase()),
     location,
@@ -180,16 +200,15 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
   const metrics = new Metrics();
   const transports: Transport[] = [];
   try {
-    for (const l of config.listen) {
-      transports.push(
-        await openTransport(l, config, (e) => {
-          metrics.dropped.inc({ reason: 'connection' });
-          log.warn(
-            { err: String(e), listener: `${l.transport}:${l.host}:${l.port}` },
-            'connection closed for what its peer sent',
-          );
-        }),
-      );
+    for (const [i, l] of config.listen.entries()) {
+      const t = await openTransport(l, config, (e) => {
+        metrics.dropped.inc({ reason: 'connection' });
+        log.warn(
+          { err: String(e), listener: `${l.transport}:${l.host}:${l.port}` },
+          'connection closed for what its peer sent',
+        );
+      });
+      transports.push(worker === undefined ? t : worker.wrap(t, i));
     }
   } catch (e) {
     await Promise.allSettled(transports.map((t) => t.close()));
@@ -275,13 +294,18 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
     for (const c of req.contacts) {
       const uri = c.uri;
       if (uri.kind !== 'sip' || !uri.host.toLowerCase().endsWith('.invalid')) continue;
-      invalidHosts.delete(uri.host.toLowerCase());
-      invalidHosts.set(uri.host.toLowerCase(), from.source);
-      // Bounded: the oldest goes first (its client has long registered again from a new connection).
-      if (invalidHosts.size > config.limits.maxConnections)
-        invalidHosts.delete(invalidHosts.keys().next().value as string);
+      learnHost(uri.host.toLowerCase(), from.source);
+      worker?.share(uri.host.toLowerCase(), from.source);
     }
   };
+  const learnHost = (host: string, source: { address: string; port: number }): void => {
+    invalidHosts.delete(host);
+    invalidHosts.set(host, source);
+    // Bounded: the oldest goes first (its client has long registered again from a new connection).
+    if (invalidHosts.size > config.limits.maxConnections)
+      invalidHosts.delete(invalidHosts.keys().next().value as string);
+  };
+  if (worker !== undefined) worker.onShare = learnHost;
 
   const proxy = new SipProxy({
     transports,
@@ -399,11 +423,12 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
     },
   });
 
-  metrics.watch({ proxy, registrar });
+  metrics.watch({ proxy, registrar, ...(worker === undefined ? {} : { worker }) });
   let http: HttpEndpoint | undefined;
-  if (config.http !== false) {
+  // A worker's metrics are served, summed, by the primary.
+  if (config.http !== false && worker === undefined) {
     try {
-      http = await startHttp(config.http, metrics, () => !draining);
+      http = await startHttp(config.http, metrics.registry, () => !draining);
     } catch (e) {
       await proxy.close();
       await closeLocation();
@@ -413,7 +438,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
   const listeners = transports.map((t) => ({ transport: t.protocol, host: t.local.address, port: t.local.port }));
   log.info(
     { listeners: listeners.map((l) => `${l.transport}:${l.host}:${l.port}`), domains: config.domains, http: http?.url },
-    'sipkit-server started',
+    worker === undefined ? 'sipkit-server started' : 'worker started',
   );
 
   let closed: Promise<void> | undefined;
@@ -422,7 +447,8 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Si
       await proxy.close();
       await http?.close();
       await closeLocation();
-      log.info('sipkit-server stopped');
+      worker?.close();
+      log.info(worker === undefined ? 'sipkit-server stopped' : 'worker stopped');
     })();
     return closed;
   };

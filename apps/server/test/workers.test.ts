@@ -1,0 +1,202 @@
+// `sipkit-server --workers N`: every message of a call reaches the worker that owns it, over UDP
+// and over a connection another worker holds; a killed worker is restarted and the registrations
+// survive it; SIGTERM drains them all.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { UserAgent } from '@sipkit/dialog';
+import { UserAgent as Agent } from '@sipkit/dialog';
+import type { Transport } from '@sipkit/transport';
+import { tcpTransport, udpTransport } from '@sipkit/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callIdHash, callIdStringHash } from '../src/owner.js';
+import { freePort, until } from './helpers.js';
+
+const MAIN = join(import.meta.dirname, '..', 'dist', 'main.js');
+
+describe('the owner of a message (Call-ID hash)', () => {
+  const msg = (head: string) => Buffer.from(`INVITE sip:b@x SIP/2.0\r\n${head}\r\n\r\nCall-ID: not-this\r\n`);
+  it('reads the long and the compact form, any case, without surrounding whitespace (RFC 3261 §7.3.1, §7.3.3)', () => {
+    const want = callIdStringHash('a84b4c76e66710@pc33.atlanta.com');
+    expect(callIdHash(msg('Via: SIP/2.0/UDP h\r\nCall-ID: a84b4c76e66710@pc33.atlanta.com'))).toBe(want);
+    expect(callIdHash(msg('CALL-ID :  a84b4c76e66710@pc33.atlanta.com  '))).toBe(want);
+    expect(callIdHash(msg('To: <sip:b@x>\r\ni:a84b4c76e66710@pc33.atlanta.com'))).toBe(want);
+    expect(callIdHash(msg('I\t: a84b4c76e66710@pc33.atlanta.com'))).toBe(want);
+    expect(callIdHash(msg('Call-ID: other@pc33.atlanta.com'))).not.toBe(want);
+  });
+  it('is -1 when the head has no Call-ID (one in the body does not count) or an empty one', () => {
+    expect(callIdHash(msg('Via: SIP/2.0/UDP h\r\nCall-Info: <http://x>\r\nIn-Reply-To: x'))).toBe(-1);
+    expect(callIdHash(msg('Call-ID:   '))).toBe(-1);
+    expect(callIdHash(Buffer.from('garbage'))).toBe(-1);
+  });
+});
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly lines: Record<string, unknown>[];
+  readonly exited: Promise<number | null>;
+}
+
+function run(args: readonly string[]): Running {
+  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines: Record<string, unknown>[] = [];
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+    let nl = out.indexOf('\n');
+    while (nl >= 0) {
+      const line = out.slice(0, nl);
+      out = out.slice(nl + 1);
+      if (line.trim() !== '') lines.push(JSON.parse(line));
+      nl = out.indexOf('\n');
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, lines, exited };
+}
+
+/** A user agent on its own socket, routed through the server's listener on `port`. */
+async function agent(port: number, user: string, protocol: 'udp' | 'tcp', password: string): Promise<UserAgent> {
+  const transport: Transport =
+    protocol === 'udp'
+      ? await udpTransport({ host: '127.0.0.1', port: 0 })
+      : await tcpTransport({ host: '127.0.0.1', port: 0 });
+  return new Agent({
+    transports: [transport],
+    aor: `sip:${user}@sipkit.test`,
+    credentials: { username: user, password },
+    outboundRoute: [`<sip:127.0.0.1:${port};transport=${protocol};lr>`],
+    sessionExpires: 0,
+  });
+}
+
+/** One sample of a metric family from the Prometheus text, summed over its label values. */
+function metric(text: string, name: string, label?: string): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    if (!rest.startsWith(' ') && !rest.startsWith('{')) continue;
+    if (label !== undefined && !rest.includes(label)) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+describe('sipkit-server --workers 2', () => {
+  let server: Running;
+  let port: number;
+  let http: string;
+  const agents: UserAgent[] = [];
+  const passwords = new Map<string, string>();
+
+  beforeAll(async () => {
+    port = await freePort();
+    server = run([
+      '--workers',
+      '2',
+      '--udp',
+      `127.0.0.1:${port}`,
+      '--tcp',
+      `127.0.0.1:${port}`,
+      '--http',
+      '127.0.0.1:0',
+      '--domain',
+      'sipkit.test',
+    ]);
+    const started = await until(() => server.lines.find((l) => l.msg === 'sipkit-server started'), 20_000);
+    http = started.http as string;
+    for (const l of server.lines.filter((x) => x.msg === 'demo user (no users configured)'))
+      passwords.set(String(l.user).split('@')[0] as string, String(l.password));
+  }, 30_000);
+
+  afterAll(async () => {
+    await Promise.all(agents.map((a) => a.close()));
+    server.child.kill('SIGKILL');
+  });
+
+  it('starts two workers and prints the demo users once', () => {
+    const started = server.lines.find((l) => l.msg === 'sipkit-server started') as Record<string, unknown>;
+    expect(started.workers).toEqual([
+      { slot: 0, pid: expect.any(Number) },
+      { slot: 1, pid: expect.any(Number) },
+    ]);
+    expect(started.listeners).toEqual([`udp:127.0.0.1:${port}`, `tcp:127.0.0.1:${port}`]);
+    expect([...passwords.keys()]).toEqual(['alice', 'bob']);
+    expect(server.lines.filter((l) => l.msg === 'worker started')).toHaveLength(2);
+  });
+
+  it('completes calls whose messages land on either worker: each reaches the owner of its Call-ID', async () => {
+    const alice = await agent(port, 'alice', 'udp', passwords.get('alice') as string);
+    const bob = await agent(port, 'bob', 'udp', passwords.get('bob') as string);
+    agents.push(alice, bob);
+    // Registered through one worker, the binding is there for both (the primary holds it).
+    expect((await bob.register('sip:sipkit.test')).status).toBe(200);
+    bob.on('invite', (call) => call.accept({ body: 'v=0\r\n' }));
+    // Twenty calls, twenty Call-IDs: both workers own some, and each worker reads messages the
+    // other owns. With digest (407 then a new INVITE), CANCEL-free, ACK and BYE from each side.
+    for (let i = 0; i < 20; i++) {
+      const call = alice.invite('sip:bob@sipkit.test', { body: 'v=0\r\n' });
+      await until(() => call.state === 'established');
+      await call.bye();
+      await until(() => call.state === 'terminated');
+    }
+    const text = await (await fetch(`${http}/metrics`)).text();
+    // Both workers proxied requests, and messages crossed between them.
+    expect(metric(text, 'sipkit_requests_total', 'method="INVITE"')).toBeGreaterThanOrEqual(40);
+    expect(metric(text, 'sipkit_worker_messages_total', 'kind="forwarded"')).toBeGreaterThan(0);
+    expect(metric(text, 'sipkit_worker_messages_total', 'kind="received"')).toBe(
+      metric(text, 'sipkit_worker_messages_total', 'kind="forwarded"'),
+    );
+    // No transaction was started twice: every INVITE transaction ended with its call.
+    expect(metric(text, 'sipkit_transactions_total', 'event="timeouts"')).toBe(0);
+  }, 60_000);
+
+  it('reaches a user registered over TCP from either worker, over the connection the other holds (RFC 5626)', async () => {
+    // alice registers over TCP (one worker holds the connection); bob calls from UDP.
+    const bob = await agent(port, 'bob', 'udp', passwords.get('bob') as string);
+    const alice = await agent(port, 'alice', 'tcp', passwords.get('alice') as string);
+    agents.push(bob, alice);
+    expect((await alice.register('sip:sipkit.test')).status).toBe(200);
+    let reached = 0;
+    alice.on('invite', (call) => {
+      reached++;
+      call.accept({ body: 'v=0\r\n' });
+    });
+    for (let i = 0; i < 10; i++) {
+      const call = bob.invite('sip:alice@sipkit.test', { body: 'v=0\r\n' });
+      await until(() => call.state === 'established');
+      await call.bye();
+      await until(() => call.state === 'terminated');
+    }
+    expect(reached).toBe(10);
+    const text = await (await fetch(`${http}/metrics`)).text();
+    // Some INVITEs were owned by the worker without the connection: it sent through the other.
+    expect(metric(text, 'sipkit_worker_messages_total', 'kind="remoteSends"')).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('restarts a killed worker; registrations survive and calls go on', async () => {
+    const started = server.lines.find((l) => l.msg === 'sipkit-server started') as { workers: { pid: number }[] };
+    const victim = started.workers[1]?.pid as number;
+    process.kill(victim, 'SIGKILL');
+    await until(() => server.lines.find((l) => l.msg === 'worker died' && l.pid === victim));
+    const restarted = await until(() => server.lines.find((l) => l.msg === 'worker restarted' && l.slot === 1));
+    expect(restarted.pid).not.toBe(victim);
+    const alice = await agent(port, 'alice', 'udp', passwords.get('alice') as string);
+    agents.push(alice);
+    // bob (UDP) registered before the kill and did not register again.
+    for (let i = 0; i < 10; i++) {
+      const call = alice.invite('sip:bob@sipkit.test', { body: 'v=0\r\n' });
+      await until(() => call.state === 'established' || call.state === 'terminated');
+      expect(call.state).toBe('established');
+      await call.bye();
+      await until(() => call.state === 'terminated');
+    }
+  }, 60_000);
+
+  it('drains every worker on SIGTERM and exits 0', async () => {
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(server.lines.filter((l) => l.msg === 'worker stopped')).toHaveLength(2);
+    expect(server.lines.at(-1)?.msg).toBe('sipkit-server stopped');
+  }, 60_000);
+});
