@@ -1,6 +1,7 @@
 // One server for the transport benchmark, run in its own process: prints its port, then serves
 // until killed. Kinds: echo-udp, echo-tcp (bare node:dgram / node:net echoes), sipkit-udp,
 // sipkit-tcp (OPTIONS in, 200 out through the @sipkit/transport layer, parsing included).
+// BENCH_RESPONSE=object: answer with createResponse + sendResponse rather than layer.respond.
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { createResponse } from '@sipkit/parser';
@@ -8,6 +9,7 @@ import { TransportLayer } from '@sipkit/transport';
 import { tcpTransport, udpTransport } from '@sipkit/transport-node';
 
 const kind = process.argv[2];
+const OBJECT = process.env.BENCH_RESPONSE === 'object';
 const ignore = () => undefined;
 let lastSent;
 const ready = (port) => process.stdout.write(`${port}\n`);
@@ -34,7 +36,11 @@ if (kind === 'echo-udp') {
   const layer = new TransportLayer({
     transports: [t],
     onRequest: (req, from) => {
-      const sent = layer.sendResponse(createResponse(req, 200, { toTag: 'bench' }), from);
+      // The 200 is written straight from the request's bytes (RFC 3261 §8.2.6.2), as a stateless
+      // element answers; BENCH_RESPONSE=object builds a response object and serialises it instead.
+      const sent = OBJECT
+        ? layer.sendResponse(createResponse(req, 200, { toTag: 'bench' }), from)
+        : layer.respond(req, 200, from, { toTag: 'bench' });
       // A send fails when the load generator resets its connection at the end of a run. Sends
       // share promises (one per TCP write batch, one for every UDP send): catch each one once.
       if (sent !== lastSent) {

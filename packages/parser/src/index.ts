@@ -41,6 +41,7 @@ export { type HeaderField, SipMessage, type SipMessageLike, SipRequest, SipRespo
 export { COMPACT_FORMS, canonicalHeaderName, KNOWN_HEADER_NAMES, type KnownHeaderName } from './names.js';
 export { Params, quote } from './params.js';
 export { type ParseOptions, parseMessage } from './parse.js';
+export { createResponseBytes } from './response-bytes.js';
 export { salvageRequest } from './salvage.js';
 export { serialize } from './serialize.js';
 export {

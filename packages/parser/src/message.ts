@@ -1,4 +1,5 @@
 import { SipParseError } from './errors.js';
+import { allocBytes } from './internal/alloc.js';
 import { TOKEN } from './internal/chars.js';
 import { fastCallIdBytes, fastCSeqBytes, fastNameAddrBytes, fastViaBytes } from './internal/fast.js';
 import {
@@ -17,7 +18,8 @@ import {
   scanFields,
 } from './internal/fields.js';
 import { H, headerId, IS_LIST, NAMES } from './internal/names.js';
-import { utf8Decode } from './internal/text.js';
+import { latin1Write, utf8Decode } from './internal/text.js';
+import { isTokenOrAddress, OUT, PARAMS_AT, paramNameEnd, VALUE_END, viaShapeEnd } from './internal/via-splice.js';
 import type { Params } from './params.js';
 import { parseUri, type Uri } from './uri.js';
 import {
@@ -48,7 +50,7 @@ import {
   type RAck,
   type RetryAfter,
   type Timestamp,
-  type Via,
+  Via,
   type Warning,
 } from './values.js';
 
@@ -506,6 +508,134 @@ export abstract class SipMessage {
     return this;
   }
 
+  /**
+   * Sets parameters on the top Via value, as a server does when a request arrives: it adds
+   * `received` and fills in an empty `rport` (RFC 3261 §18.2.1, RFC 3581 §4). A parameter already
+   * there (in any case) takes the new value where it stands; one that is not is appended to the
+   * value.
+   *
+   * When the top Via has the usual shape (no white space, folding or quoted values) the new text
+   * is spliced into the message's own bytes: every other byte stays as it came, no header table is
+   * built, and {@link SipMessage.topVia} is read again from the new bytes when next asked for.
+   * Otherwise the top Via is rebuilt through {@link SipMessage.setTopVia}. Either way the message
+   * reads and serialises the same afterwards. A message without a Via is left as it is.
+   *
+   * @example
+   * ```ts
+   * req.setTopViaParams({ received: '192.0.2.4', rport: '5066' });
+   * ```
+   *
+   * @param params - parameter names (tokens) and values: each value a token, an IP address or a
+   *   port (what `received` and `rport` hold)
+   * @throws RangeError when a name is not a token or a value is empty or not such text
+   * @throws {@link SipParseError} when the top Via is malformed (only on the rebuilding path)
+   */
+  setTopViaParams(params: Readonly<Record<string, string>>): this {
+    for (const name in params) {
+      const value = params[name] as string;
+      if (!isTokenOrAddress(name) || name.includes(':')) throw new RangeError(`not a token: ${JSON.stringify(name)}`);
+      if (!isTokenOrAddress(value)) {
+        throw new RangeError(`Via parameter ${name} must be a token or an address, got ${JSON.stringify(value)}`);
+      }
+    }
+    if (this._viaS >= 0 && this.#spliceTopVia(params)) return this;
+    const via = this.topVia;
+    if (via === undefined) return this;
+    let p = via.params;
+    for (const name in params) p = p.with(name, params[name] as string);
+    return this.setTopVia(new Via(via.transport, via.host, via.port, p, via.protocol, via.version));
+  }
+
+  /**
+   * Writes `params` into the bytes of the top Via value (the first Via field, unfolded and
+   * unchanged since parsing); false when that value is not of the usual shape.
+   */
+  #spliceTopVia(params: Readonly<Record<string, string>>): boolean {
+    const src = this._src;
+    const from = this._viaS;
+    const end = viaShapeEnd(src, from, this._viaE);
+    if (end < 0) return false;
+    const p0 = OUT[PARAMS_AT] as number;
+    // Edits in order of position: at, bytes removed after it, text inserted there. New values
+    // of parameters already there come first; parameters not there go after them all, at the end
+    // of the value, in the order given.
+    const at: number[] = [];
+    const cut: number[] = [];
+    const text: string[] = [];
+    let tail = '';
+    for (const name in params) {
+      const value = params[name] as string;
+      const n1 = paramNameEnd(src, p0, end, name.toLowerCase());
+      if (n1 < 0) {
+        tail += `;${name}=${value}`;
+        continue;
+      }
+      at.push(n1);
+      cut.push((OUT[VALUE_END] as number) - n1);
+      text.push(`=${value}`);
+      // Keep the edits sorted (there are one or two): move the new one back past later ones.
+      for (let k = at.length - 1; k > 0 && (at[k - 1] as number) > n1; k--) {
+        swap(at, k);
+        swap(cut, k);
+        swap(text, k);
+      }
+    }
+    if (tail !== '') {
+      at.push(end);
+      cut.push(0);
+      text.push(tail);
+    }
+    // The new head as text (one char per byte), then as bytes: native string copies are cheaper
+    // than copying byte ranges between typed arrays.
+    const headEnd = this._headEnd;
+    const old = this._text;
+    let head = '';
+    let i = 0;
+    for (let k = 0; k < at.length; k++) {
+      head += old.slice(i, at[k] as number) + (text[k] as string);
+      i = (at[k] as number) + (cut[k] as number);
+    }
+    head += old.slice(i, headEnd);
+    const out = allocBytes(head.length);
+    latin1Write(head, out, 0);
+    // Offsets past an edit move by what the edits up to them added (the top Via's end included).
+    const shift = (x: number): number => {
+      let d = 0;
+      for (let k = 0; k < at.length && (at[k] as number) <= x; k++) {
+        d += (text[k] as string).length - (cut[k] as number);
+      }
+      return x + d;
+    };
+    this._viaE = shift(this._viaE);
+    if (this._fromS >= 0) (this._fromS = shift(this._fromS)), (this._fromE = shift(this._fromE));
+    if (this._toS >= 0) (this._toS = shift(this._toS)), (this._toE = shift(this._toE));
+    if (this._cidS >= 0) (this._cidS = shift(this._cidS)), (this._cidE = shift(this._cidE));
+    if (this._csS >= 0) (this._csS = shift(this._csS)), (this._csE = shift(this._csE));
+    if (this._ctS >= 0) (this._ctS = shift(this._ctS)), (this._ctE = shift(this._ctE));
+    const f = this._ft;
+    if (f !== undefined) {
+      for (let b = 0; b < f.length; b += STRIDE) {
+        if ((f[b + F_NS] as number) < 0) continue;
+        f[b + F_NS] = shift(f[b + F_NS] as number);
+        f[b + F_VS] = shift(f[b + F_VS] as number);
+        f[b + F_VE] = shift(f[b + F_VE] as number);
+      }
+    }
+    this._headEnd = head.length;
+    this._src = out;
+    this._text = head;
+    // The parsed top Via, if any, takes the same parameters (the values are tokens, so they read
+    // the same from the new bytes); without one, it is read from the new bytes when asked for.
+    const via = this._via;
+    if (via !== undefined) {
+      let p = via.params;
+      for (const name in params) p = p.with(name, params[name] as string);
+      this._via = new Via(via.transport, via.host, via.port, p, via.protocol, via.version);
+    }
+    if (this._c !== undefined) this._c[H.Via] = undefined;
+    return true;
+  }
+
   // -------------------------------------------------------------------------------------------
   // Typed accessors
 
@@ -864,6 +994,12 @@ export abstract class SipMessage {
   get warnings(): readonly Warning[] {
     return this.#list(H.Warning, parseWarnings);
   }
+}
+
+function swap<T>(a: T[], k: number): void {
+  const t = a[k] as T;
+  a[k] = a[k - 1] as T;
+  a[k - 1] = t;
 }
 
 const EMPTY = new Uint8Array(0);

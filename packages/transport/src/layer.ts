@@ -1,8 +1,10 @@
 import {
   createResponse,
+  createResponseBytes,
   type ParseOptions,
   type ParserLimits,
   parseMessage,
+  type ResponseOptions,
   SipParseError,
   type SipRequest,
   type SipResponse,
@@ -280,9 +282,60 @@ export class TransportLayer {
    * @returns the transport, the serialized bytes, the destination and the connection to prefer
    */
   routeResponse(response: SipResponse, to: Received): Route {
+    return this.#route(response, serialize(response), to);
+  }
+
+  /**
+   * Builds the bytes of a response to `request` straight from the request's bytes (with
+   * `createResponseBytes` from `@sipkit/parser`, RFC 3261 §8.2.6) and works out where they go, as
+   * {@link TransportLayer.routeResponse} does for a response object. For answers nothing else
+   * needs to see: a stateless 200 to OPTIONS, a 100 Trying, an error.
+   *
+   * @param request - the request being answered, as this layer handed it up
+   * @param status - 100–699
+   * @param to - how the request arrived
+   * @param options - reason, To tag, extra headers, body
+   * @returns the transport, the response's bytes, the destination and the connection to prefer
+   * @throws RangeError when the status is not an integer in 100–699
+   */
+  routeResponseTo(request: SipRequest, status: number, to: Received, options?: ResponseOptions): Route {
+    // The request's top Via (received/rport already stamped) is the response's top Via.
+    return this.#route(request, createResponseBytes(request, status, options), to);
+  }
+
+  /**
+   * Answers `request` where RFC 3261 §18.2.2 says, with bytes built straight from the request's
+   * (see {@link TransportLayer.routeResponseTo}): no response object is made.
+   *
+   * @example
+   * ```ts
+   * const layer = new TransportLayer({
+   *   transports,
+   *   onRequest: (req, from) => void layer.respond(req, 200, from).catch(() => undefined),
+   *   onResponse: () => undefined,
+   * });
+   * ```
+   *
+   * @param request - the request being answered, as this layer handed it up
+   * @param status - 100–699
+   * @param to - how the request arrived
+   * @param options - reason, To tag, extra headers, body
+   * @returns the transport's promise: the connection used, if any
+   */
+  respond(request: SipRequest, status: number, to: Received, options?: ResponseOptions): Promise<string | undefined> {
+    let route: Route;
+    try {
+      route = this.routeResponseTo(request, status, to, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return route.transport.send(route.bytes, route.to, route.flow);
+  }
+
+  #route(message: SipResponse | SipRequest, bytes: Uint8Array, to: Received): Route {
     let dest: PeerAddress = to.source;
     try {
-      const d = responseDestination(response);
+      const d = responseDestination(message);
       // The usual UDP case (received/rport stamped from the source) reuses the source object.
       if (d !== undefined && (d.address !== dest.address || d.port !== dest.port)) {
         dest = { address: d.address, port: d.port };
@@ -292,7 +345,7 @@ export class TransportLayer {
       if (!(e instanceof SipParseError)) throw e;
     }
     const flow = to.transport.reliable ? to.flow : undefined;
-    return { transport: to.transport, bytes: serialize(response), to: dest, flow };
+    return { transport: to.transport, bytes, to: dest, flow };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { type SipRequest, type SipResponse, Via } from '@sipkit/parser';
+import type { SipRequest, SipResponse } from '@sipkit/parser';
 import type { TransportProtocol } from './resolve.js';
 
 /**
@@ -72,10 +72,9 @@ export function stampReceived(req: SipRequest, source: PeerAddress): boolean {
   const address = bare(source.address);
   // RFC 3581 §4: with rport, received is added even when the address matches.
   if (!wantsRport && (sameAddress(via.host, source.address) || params.get('received') === address)) return false;
-  let next = params.with('received', address);
-  if (wantsRport) next = next.with('rport', String(source.port));
-  // One new Via, built once; the parser keeps it as the top Via without parsing it again.
-  req.setTopVia(new Via(via.transport, via.host, via.port, next, via.protocol, via.version));
+  // Written into the Via's own bytes (the rest of the message stays as it came); the parser
+  // reads the top Via again from them if anything asks.
+  req.setTopViaParams(wantsRport ? { received: address, rport: String(source.port) } : { received: address });
   return true;
 }
 
@@ -106,12 +105,13 @@ export interface ResponseDestination {
  * the `received` address at the `rport` port (or the sent-by port); otherwise the sent-by host
  * and port.
  *
- * @param res - the response, whose top Via is the one the request arrived with
+ * @param res - the response, whose top Via is the one the request arrived with; or that request
+ *   itself, once {@link stampReceived} has marked it (its top Via is the response's)
  * @returns the destination, or undefined when there is no top Via
  * @throws {@link @sipkit/parser!SipParseError} when the top Via is malformed
  * @public
  */
-export function responseDestination(res: SipResponse): ResponseDestination | undefined {
+export function responseDestination(res: SipResponse | SipRequest): ResponseDestination | undefined {
   const via = res.topVia;
   if (via === undefined) return undefined;
   const protocol = lowerTransport(via.transport);

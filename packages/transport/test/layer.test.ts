@@ -179,6 +179,37 @@ describe('the transport layer sending (RFC 3261 §18.1.1, §18.2.2)', () => {
     expect(tcp.sent[0]?.to).toEqual({ address: '198.51.100.7', port: 5060 });
   });
 
+  it('answers from the request bytes to received and rport, as sendResponse does with a response object (§18.2.2, RFC 3581 §4)', async () => {
+    const { udp, layer, requests } = setup();
+    const source = { address: '198.51.100.7', port: 40000 };
+    const via = 'SIP/2.0/UDP pc.example.com:5070;branch=z9hG4bK1;rport';
+    udp.deliver(OPTIONS(via), source);
+    udp.deliver(OPTIONS(via), source);
+    const [[a, from], [b]] = requests as [[SipRequest, Received], [SipRequest, Received]];
+    await layer.respond(a, 200, from, { toTag: 't1' });
+    const { createResponse } = await import('@sipkit/parser');
+    await layer.sendResponse(createResponse(b, 200, { toTag: 't1' }), from);
+    const [fused, objects] = udp.sent;
+    expect(fused?.text).toBe(objects?.text);
+    expect(fused?.to).toEqual(source);
+    expect(fused?.text).toContain(`Via: ${via}=40000;received=198.51.100.7\r\n`);
+    expect(fused?.text).toContain('To: <sip:192.0.2.1>;tag=t1\r\n');
+  });
+
+  it('answers without rport to the sent-by port, and on the connection over TCP (§18.2.2)', async () => {
+    const { udp, tcp, layer, requests } = setup();
+    udp.deliver(OPTIONS('SIP/2.0/UDP pc.example.com:5070;branch=z9hG4bK1'), { address: '198.51.100.7', port: 1 });
+    tcp.deliver(OPTIONS('SIP/2.0/TCP pc.example.com;branch=z9hG4bK2'), { address: '198.51.100.8', port: 2 }, 'conn-9');
+    const [[u, uf], [t, tf]] = requests as [[SipRequest, Received], [SipRequest, Received]];
+    const route = layer.routeResponseTo(u, 486, uf);
+    expect(route.to).toEqual({ address: '198.51.100.7', port: 5070 });
+    expect(new TextDecoder().decode(route.bytes)).toMatch(/^SIP\/2\.0 486 Busy Here\r\n/);
+    await layer.respond(t, 200, tf);
+    expect(tcp.sent[0]?.flow).toBe('conn-9');
+    expect(tcp.sent[0]?.to).toEqual({ address: '198.51.100.8', port: 5060 });
+    await expect(layer.respond(t, 99, tf)).rejects.toThrow(RangeError);
+  });
+
   it('sends a request to the target with the Via transport and sent-by of the transport used', async () => {
     const { udp, layer } = setup();
     const req = parseMessage(OPTIONS('SIP/2.0/UDP placeholder;branch=z9hG4bKabc;rport')) as SipRequest;

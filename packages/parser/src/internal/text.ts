@@ -5,6 +5,7 @@ interface NodeBufferProto {
   latin1Slice(this: Uint8Array, start: number, end: number): string;
   utf8Slice(this: Uint8Array, start: number, end: number): string;
   utf8Write(this: Uint8Array, s: string, offset: number, length: number): number;
+  latin1Write(this: Uint8Array, s: string, offset: number, length: number): number;
 }
 
 // A platform primitive, looked up without importing: Node's Buffer decodes much faster than
@@ -13,6 +14,7 @@ const nodeBuffer = (globalThis as { Buffer?: { prototype: NodeBufferProto } }).B
 const latin1Slice = nodeBuffer?.latin1Slice;
 const utf8Slice = nodeBuffer?.utf8Slice;
 const utf8WriteNative = nodeBuffer?.utf8Write;
+const latin1WriteNative = nodeBuffer?.latin1Write;
 const byteLength = (globalThis as { Buffer?: { byteLength(s: string, enc: 'utf8'): number } }).Buffer?.byteLength;
 
 const utf8Decoder = new TextDecoder('utf-8');
@@ -73,4 +75,21 @@ export function utf8Length(s: string): number {
 export function isAscii(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
   return true;
+}
+
+/**
+ * Writes a one-char-per-byte string (every char below 0x100, as {@link binaryString} makes) into
+ * `out` at `at`; returns the new offset.
+ */
+export function latin1Write(s: string, out: Uint8Array, at: number): number {
+  if (latin1WriteNative !== undefined) return at + latin1WriteNative.call(out, s, at, s.length);
+  for (let i = 0; i < s.length; i++) out[at + i] = s.charCodeAt(i);
+  return at + s.length;
+}
+
+/** `s` as its UTF-8 bytes, one char per byte: `s` itself when it is ASCII. */
+export function utf8AsBinary(s: string): string {
+  if (isAscii(s)) return s;
+  const b = utf8Encode(s);
+  return binaryString(b, 0, b.length);
 }
