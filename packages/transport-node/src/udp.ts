@@ -20,6 +20,13 @@ export interface UdpTransportOptions {
    * @defaultValue 5060
    */
   port?: number;
+  /**
+   * In a `node:cluster` worker, bind a socket of this process's own instead of sharing the one
+   * the primary holds for the same address and port (Node's default for cluster workers, under
+   * which every worker reads the same socket). Outside a cluster it changes nothing.
+   * @defaultValue false
+   */
+  exclusive?: boolean;
 }
 
 const RESOLVED: Promise<string | undefined> = Promise.resolve(undefined);
@@ -98,7 +105,7 @@ export async function udpTransport(options: UdpTransportOptions = {}): Promise<T
     socket.once('error', (e) =>
       reject(new TransportError('NO_TRANSPORT', `cannot bind udp ${host}:${options.port ?? 5060}: ${e.message}`)),
     );
-    socket.bind(options.port ?? 5060, host, () => resolve());
+    socket.bind({ port: options.port ?? 5060, address: host, exclusive: options.exclusive === true }, () => resolve());
   });
   // After binding, a socket error (ICMP unreachable reported on send) costs only that send.
   socket.on('error', () => undefined);
