@@ -118,6 +118,12 @@ export interface ProxyOptions extends ProxyRouting {
    */
   readonly recordRoute?: boolean;
   /**
+   * Other addresses and ports that are this proxy besides its transports' own: a virtual or
+   * public address in front of it, or a socket shared with other processes. A Route or
+   * Request-URI naming one is ours (§16.4) like one naming a transport.
+   */
+  readonly aliases?: readonly { readonly address: string; readonly port: number }[];
+  /**
    * Forking: all targets at once, or by q-value, highest first, equal q at once (§16.6).
    * @defaultValue 'parallel'
    */
@@ -400,7 +406,9 @@ export class SipProxy {
     if (uri.kind !== 'sip') return false;
     const host = uri.host.toLowerCase().replace(/^\[|\]$/g, '');
     const port = uri.port ?? (uri.scheme === 'sips' ? 5061 : 5060);
-    return this.#o.transports.some((t) => t.local.address.toLowerCase() === host && t.local.port === port);
+    const is = (a: { readonly address: string; readonly port: number }) =>
+      a.address.toLowerCase() === host && a.port === port;
+    return this.#o.transports.some((t) => is(t.local)) || (this.#o.aliases?.some(is) ?? false);
   }
 
   #isOurDomain(uri: Uri): boolean {
