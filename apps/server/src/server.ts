@@ -199,6 +199,8 @@ export async function startServer(
 
   const metrics = new Metrics();
   const transports: Transport[] = [];
+  // As bound: in a worker, the UDP transports handed to the proxy are the worker's own sockets.
+  const opened: Transport[] = [];
   try {
     for (const [i, l] of config.listen.entries()) {
       const t = await openTransport(l, config, (e) => {
@@ -208,10 +210,11 @@ export async function startServer(
           'connection closed for what its peer sent',
         );
       });
-      transports.push(worker === undefined ? t : worker.wrap(t, i));
+      opened.push(t);
+      transports.push(worker === undefined ? t : await worker.wrap(t, i));
     }
   } catch (e) {
-    await Promise.allSettled(transports.map((t) => t.close()));
+    await Promise.allSettled(opened.map((t) => t.close()));
     await closeLocation();
     throw e;
   }
@@ -229,11 +232,21 @@ export async function startServer(
   };
 
   /**
+   * The URI our Paths name: our Record-Route URI; in a worker, the shared address of the first
+   * listener rather than the worker's own socket, so that whichever worker is alive takes it.
+   */
+  const pathUri = (): string => {
+    const t = opened[0];
+    if (worker === undefined || t === undefined) return proxy.recordRouteUri;
+    const host = t.local.address.includes(':') ? `[${t.local.address}]` : t.local.address;
+    return `sip:${host}:${t.local.port}${t.protocol === 'udp' ? '' : `;transport=${t.protocol}`};lr`;
+  };
+  /**
    * Our Path for a registration that came over a connection (RFC 5626 §5.2, RFC 3327): our
    * Record-Route URI with the flow, signed, as its user part, and `ob` for outbound.
    */
   const pathFor = (flow: string) =>
-    `<${proxy.recordRouteUri.replace(/^sips?:/, (scheme) => `${scheme}${tokens.encode(flow)}@`)};ob>`;
+    `<${pathUri().replace(/^sips?:/, (scheme) => `${scheme}${tokens.encode(flow)}@`)};ob>`;
   /** The flow one of our own URIs (a Route or Path of ours) names in its user part, if any. */
   const flowOf = (uri: Uri): string | undefined =>
     uri.kind === 'sip' && uri.user !== undefined && proxy.isLocal(uri) ? tokens.decode(uri.user) : undefined;
@@ -309,6 +322,8 @@ export async function startServer(
 
   const proxy = new SipProxy({
     transports,
+    // A worker's shared listeners are its own too (§16.4), beside its own UDP sockets.
+    ...(worker === undefined ? {} : { aliases: worker.aliases }),
     domains: config.domains,
     resolver,
     onDrop(drop: Drop) {
@@ -435,7 +450,7 @@ export async function startServer(
       throw e;
     }
   }
-  const listeners = transports.map((t) => ({ transport: t.protocol, host: t.local.address, port: t.local.port }));
+  const listeners = opened.map((t) => ({ transport: t.protocol, host: t.local.address, port: t.local.port }));
   log.info(
     { listeners: listeners.map((l) => `${l.transport}:${l.host}:${l.port}`), domains: config.domains, http: http?.url },
     worker === undefined ? 'sipkit-server started' : 'worker started',

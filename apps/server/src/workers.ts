@@ -24,6 +24,7 @@ import {
   type UpdateResult,
 } from '@sipkit/registrar';
 import { type PeerAddress, type Transport, TransportError, type TransportEvent } from '@sipkit/transport';
+import { udpTransport } from '@sipkit/transport-node';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
 import type { ServerConfig } from './config.js';
@@ -256,15 +257,22 @@ export class WorkerLink {
    * Wraps one of this worker's listeners: what it reads is handed to the owning worker, and
    * sends on a connection another worker holds go through that worker.
    *
+   * A UDP listener gets a socket of this worker's own beside the shared one, on the same address:
+   * the wrapped transport's local address is that socket's, so it is what goes into the Via of
+   * the requests this worker sends and into its Record-Route. Responses to them and the requests
+   * of the dialogs it proxies then come straight to this worker; only requests sent to the shared
+   * address (new ones, their retransmissions, CANCEL, the ACK of a failure) need the Call-ID
+   * hash. A datagram to a peer leaves from the socket that peer last reached us on, so a response
+   * leaves from where its request arrived (RFC 3581 §4).
+   *
    * @param base - the listener as opened (the same one, in the same place, in every worker)
    * @param listener - its index in the configuration
    */
-  wrap(base: Transport, listener: number): Transport {
+  async wrap(base: Transport, listener: number): Promise<Transport> {
     this.#bases[listener] = base;
     base.listen((e) => this.#read(listener, e));
+    if (!base.reliable) return this.#wrapUdp(base, listener);
     const send = (bytes: Uint8Array, to: PeerAddress, flow?: string): Promise<string | undefined> => {
-      // A datagram leaves from the shared socket, whoever sends it.
-      if (!base.reliable) return base.send(bytes, to);
       let slot = this.#held.get(peerKey(listener, to)) ?? this.slot;
       let local: string | undefined;
       if (flow !== undefined) ({ slot, local } = unqualify(flow, this.slot));
@@ -285,6 +293,49 @@ export class WorkerLink {
       },
       close: () => base.close(),
     };
+  }
+
+  /** The public (shared) addresses of the UDP listeners: ours too, in §16.4. */
+  get aliases(): readonly PeerAddress[] {
+    return this.#aliases;
+  }
+
+  readonly #aliases: PeerAddress[] = [];
+  /** Per UDP listener: the peers whose last datagram came on the shared socket. */
+  readonly #viaShared: Map<string, true>[] = [];
+
+  async #wrapUdp(shared: Transport, listener: number): Promise<Transport> {
+    const own = await udpTransport({ host: shared.local.address, port: 0, exclusive: true });
+    this.#aliases.push(shared.local);
+    const viaShared = new Map<string, true>();
+    this.#viaShared[listener] = viaShared;
+    own.listen((e) => {
+      if (viaShared.size > 0) viaShared.delete(`${e.source.address}|${e.source.port}`);
+      this.#deliver(listener, e);
+    });
+    return {
+      protocol: 'udp',
+      reliable: false,
+      secure: false,
+      local: own.local,
+      send: (bytes, to) => (viaShared.has(`${to.address}|${to.port}`) ? shared : own).send(bytes, to),
+      listen: (receiver) => {
+        this.#receivers[listener] = receiver;
+      },
+      close: async () => {
+        await Promise.all([shared.close(), own.close()]);
+      },
+    };
+  }
+
+  /** A peer reached us on a shared UDP socket: our answer leaves from it. */
+  #sharedPeer(listener: number, source: PeerAddress): void {
+    const m = this.#viaShared[listener];
+    if (m === undefined) return;
+    const key = `${source.address}|${source.port}`;
+    if (m.has(key)) return;
+    m.set(key, true);
+    if (m.size > MAX_SHARED) m.delete(m.keys().next().value as string);
   }
 
   /** Something a listener of ours read. */
@@ -321,6 +372,7 @@ export class WorkerLink {
     }
     // Ours, or the owner is restarting (its messages are handled here rather than lost), or too
     // big for a loopback datagram (only a stream carries those).
+    this.#sharedPeer(listener, e.source);
     this.#deliver(listener, this.#qualified(e));
   }
 
@@ -382,6 +434,7 @@ export class WorkerLink {
         const listener = b.readUInt8(1);
         const { to, flow, at } = readPeer(b, 2);
         this.counters.received++;
+        this.#sharedPeer(listener, to);
         this.#deliver(listener, {
           type: 'message',
           bytes: b.subarray(at),
