@@ -35,6 +35,7 @@ export async function startServer(dir, extra = {}) {
     auth: { register: false, calls: false },
     http: `127.0.0.1:${httpPort}`,
     log: { level: 'info' },
+    workers: 1,
     ...extra,
   });
   return {
@@ -91,17 +92,31 @@ export function counter(m, name, filter = '') {
 }
 
 /**
- * Polls /metrics until every transaction and context gauge is at most `tolerance` (after the
- * load, once Timers D/H/J/K and RFC 6026's Accepted, 32 s each, have run out), or `ms` passed.
+ * Polls /metrics until every transaction and context gauge is at most `tolerance`, or `ms` passed
+ * since the last message reached the server. Timers D/H/J/K and RFC 6026's Accepted state run
+ * 32 s from the last message of their transaction, so the clock starts again whenever the
+ * server's message count moved: a peer still retransmitting a BYE (after its own timer the
+ * server takes each retransmission as a new request, §17.2.2) keeps tables busy, and that is
+ * not the server's to drain. Gives up after `ms` × 4 in all.
  */
 export async function waitDrained(url, ms, tolerance = 0) {
   const t0 = Date.now();
+  let quietSince = t0;
+  let messages;
   let t;
   while (true) {
-    t = tables(await scrape(url));
-    const busy = [t.client, t.server, t.completed, t.contexts].some((n) => !(n <= tolerance));
-    if (!busy) return { drained: true, after: (Date.now() - t0) / 1000, tables: t };
-    if (Date.now() - t0 >= ms) return { drained: false, after: (Date.now() - t0) / 1000, tables: t };
+    const m = await scrape(url);
+    t = tables(m);
+    const n = m?.get('sipkit_transport_total{event="messages"}');
+    if (n !== messages) {
+      messages = n;
+      quietSince = Date.now();
+    }
+    const busy = [t.client, t.server, t.completed, t.contexts].some((x) => !(x <= tolerance));
+    const after = (Date.now() - t0) / 1000;
+    const quiet = (Date.now() - quietSince) / 1000;
+    if (!busy) return { drained: true, after, quiet, tables: t };
+    if (Date.now() - quietSince >= ms || Date.now() - t0 >= ms * 4) return { drained: false, after, quiet, tables: t };
     await sleep(1000);
   }
 }
