@@ -1,4 +1,6 @@
 import { SipParseError } from './errors.js';
+import { allocBytes } from './internal/alloc.js';
+import { binaryString } from './internal/text.js';
 import { type ParserLimits, resolveLimits } from './limits.js';
 import type { SipRequest, SipResponse } from './message.js';
 import { parseHead } from './parse.js';
@@ -60,7 +62,7 @@ export class StreamFramer {
   /** where the search for CRLFCRLF resumes */
   #scan = 0;
   /** the parsed head of the message whose body is still arriving */
-  #head: { msg: SipRequest | SipResponse; bodyStart: number; length: number } | undefined;
+  #head: { msg: SipRequest | SipResponse; headStart: number; bodyStart: number; length: number } | undefined;
   #failed = false;
 
   /**
@@ -115,7 +117,10 @@ export class StreamFramer {
         this.#buf = next;
       }
       this.#scan -= this.#start;
-      if (this.#head !== undefined) this.#head.bodyStart -= this.#start;
+      if (this.#head !== undefined) {
+        this.#head.headStart -= this.#start;
+        this.#head.bodyStart -= this.#start;
+      }
       this.#end = live;
       this.#start = 0;
     }
@@ -126,11 +131,20 @@ export class StreamFramer {
   #drain(events: FramerEvent[]): void {
     const buf = this.#buf;
     const max = this.#limits.maxMessageSize;
+    // buf[textAt, #end) decoded, once something had to be searched.
+    let text: string | undefined;
+    let textAt = 0;
     for (;;) {
       if (this.#head !== undefined) {
-        const { msg, bodyStart, length } = this.#head;
+        const { msg, headStart, bodyStart, length } = this.#head;
         if (this.#end - bodyStart < length) return;
-        msg.body = buf.slice(bodyStart, bodyStart + length);
+        // The message takes a copy of its bytes (the buffer is reused), carved from a shared
+        // slab: an array of its own would cost V8 an off-heap allocation per message. The head
+        // was parsed from a view of the buffer at the same offsets.
+        const bytes = allocBytes(bodyStart + length - headStart);
+        bytes.set(buf.subarray(headStart, bodyStart + length));
+        msg._src = bytes;
+        if (length > 0) msg.body = bytes.subarray(bodyStart - headStart);
         this.#head = undefined;
         this.#start = this.#scan = bodyStart + length;
         events.push({ type: 'message', message: msg });
@@ -152,17 +166,18 @@ export class StreamFramer {
         this.#start = this.#end = this.#scan = 0;
         return;
       }
-      // Find the empty line that ends the header section, resuming the previous search.
-      let i = Math.max(this.#scan, this.#start);
+      // Find the empty line that ends the header section, resuming the previous search. The
+      // bytes not searched yet are decoded once per push (one char per byte) and searched with
+      // the engine's string search, much faster than a byte loop; later messages of the same
+      // chunk search the same text.
+      const i = Math.max(this.#scan, this.#start);
       const end = this.#end;
-      let found = -1;
-      for (; i + 3 < end; i++) {
-        if (buf[i + 3] !== 10) continue;
-        if (buf[i] === 13 && buf[i + 1] === 10 && buf[i + 2] === 13) {
-          found = i + 4;
-          break;
-        }
+      if (text === undefined || i < textAt) {
+        text = binaryString(buf, i, end);
+        textAt = i;
       }
+      const at = text.indexOf('\r\n\r\n', i - textAt);
+      const found = at < 0 ? -1 : textAt + at + 4;
       if (found < 0) {
         this.#scan = Math.max(this.#start, end - 3);
         if (end - this.#start > max) {
@@ -170,7 +185,9 @@ export class StreamFramer {
         }
         return;
       }
-      const headBytes = buf.slice(this.#start, found);
+      // A view: the bytes are copied once the body is in (the buffer does not move before the
+      // message is complete, except in #append, which rebases the offsets kept in #head).
+      const headBytes = buf.subarray(this.#start, found);
       const msg = parseHead(headBytes, headBytes.length, this.#limits);
       if (msg._cl < 0) {
         // RFC 3261 §18.3: on a stream, Content-Length is mandatory.
@@ -187,7 +204,7 @@ export class StreamFramer {
         err.partial = msg;
         throw err;
       }
-      this.#head = { msg, bodyStart: found, length: msg._cl };
+      this.#head = { msg, headStart: this.#start, bodyStart: found, length: msg._cl };
       this.#scan = found;
     }
   }

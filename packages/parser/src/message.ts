@@ -14,13 +14,14 @@ import {
   SCAN,
   SCAN_CL,
   SCAN_COUNT,
+  SCAN_VIAS,
   STRIDE,
   scanFields,
 } from './internal/fields.js';
 import { H, headerId, IS_LIST, NAMES } from './internal/names.js';
 import { latin1Write, utf8Decode } from './internal/text.js';
 import { isTokenOrAddress, OUT, PARAMS_AT, paramNameEnd, VALUE_END, viaShapeEnd } from './internal/via-splice.js';
-import type { Params } from './params.js';
+import { NO_PARAMS, type Params } from './params.js';
 import { parseUri, type Uri } from './uri.js';
 import {
   type AuthValue,
@@ -107,6 +108,11 @@ function oddBackslashesBefore(s: string, at: number): boolean {
 function isWspCode(c: number): boolean {
   return c === 0x20 || c === 0x09;
 }
+
+// The edits #spliceTopVia makes, reused from call to call (one splice runs at a time).
+const EDIT_AT: number[] = [];
+const EDIT_CUT: number[] = [];
+const EDIT_TEXT: string[] = [];
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
@@ -206,6 +212,8 @@ export abstract class SipMessage {
   _headEnd: number;
   /** @internal Content-Length as parsed, -1 when absent */
   _cl: number;
+  /** @internal the number of Via fields as parsed (0 when not parsed) */
+  _nv: number;
 
   /** @internal */
   constructor(version: string, src: Uint8Array, text: string, f: number[] | undefined, s0: number, s1: number) {
@@ -222,6 +230,7 @@ export abstract class SipMessage {
     this._s1 = s1;
     this._headEnd = 0;
     this._cl = -1;
+    this._nv = 0;
     this.body = EMPTY;
   }
 
@@ -254,6 +263,7 @@ export abstract class SipMessage {
     this._headEnd = headEnd;
     this._cl = scan[SCAN_CL] as number;
     this._n = scan[SCAN_COUNT] as number;
+    this._nv = scan[SCAN_VIAS] as number;
     this._viaS = scan[0] as number;
     this._viaE = scan[1] as number;
     this._fromS = scan[2] as number;
@@ -556,12 +566,13 @@ export abstract class SipMessage {
     const end = viaShapeEnd(src, from, this._viaE);
     if (end < 0) return false;
     const p0 = OUT[PARAMS_AT] as number;
-    // Edits in order of position: at, bytes removed after it, text inserted there. New values
-    // of parameters already there come first; parameters not there go after them all, at the end
-    // of the value, in the order given.
-    const at: number[] = [];
-    const cut: number[] = [];
-    const text: string[] = [];
+    // Edits in order of position (EDIT_AT: where, EDIT_CUT: bytes removed there, EDIT_TEXT: text
+    // inserted there). New values of parameters already there come first; parameters not there go
+    // after them all, at the end of the value, in the order given.
+    const at = EDIT_AT;
+    const cut = EDIT_CUT;
+    const text = EDIT_TEXT;
+    let n = 0;
     let tail = '';
     for (const name in params) {
       const value = params[name] as string;
@@ -570,67 +581,69 @@ export abstract class SipMessage {
         tail += `;${name}=${value}`;
         continue;
       }
-      at.push(n1);
-      cut.push((OUT[VALUE_END] as number) - n1);
-      text.push(`=${value}`);
-      // Keep the edits sorted (there are one or two): move the new one back past later ones.
-      for (let k = at.length - 1; k > 0 && (at[k - 1] as number) > n1; k--) {
-        swap(at, k);
-        swap(cut, k);
-        swap(text, k);
+      // Keep the edits sorted (there are one or two): insertion into place.
+      let k = n;
+      for (; k > 0 && (at[k - 1] as number) > n1; k--) {
+        at[k] = at[k - 1] as number;
+        cut[k] = cut[k - 1] as number;
+        text[k] = text[k - 1] as string;
       }
+      at[k] = n1;
+      cut[k] = (OUT[VALUE_END] as number) - n1;
+      text[k] = `=${value}`;
+      n++;
     }
     if (tail !== '') {
-      at.push(end);
-      cut.push(0);
-      text.push(tail);
+      at[n] = end;
+      cut[n] = 0;
+      text[n] = tail;
+      n++;
     }
     // The new head as text (one char per byte), then as bytes: native string copies are cheaper
     // than copying byte ranges between typed arrays.
-    const headEnd = this._headEnd;
     const old = this._text;
     let head = '';
     let i = 0;
-    for (let k = 0; k < at.length; k++) {
+    for (let k = 0; k < n; k++) {
       head += old.slice(i, at[k] as number) + (text[k] as string);
       i = (at[k] as number) + (cut[k] as number);
     }
-    head += old.slice(i, headEnd);
+    head += old.slice(i, this._headEnd);
     const out = allocBytes(head.length);
     latin1Write(head, out, 0);
-    // Offsets past an edit move by what the edits up to them added (the top Via's end included).
-    const shift = (x: number): number => {
-      let d = 0;
-      for (let k = 0; k < at.length && (at[k] as number) <= x; k++) {
-        d += (text[k] as string).length - (cut[k] as number);
-      }
-      return x + d;
-    };
-    this._viaE = shift(this._viaE);
-    if (this._fromS >= 0) (this._fromS = shift(this._fromS)), (this._fromE = shift(this._fromE));
-    if (this._toS >= 0) (this._toS = shift(this._toS)), (this._toE = shift(this._toE));
-    if (this._cidS >= 0) (this._cidS = shift(this._cidS)), (this._cidE = shift(this._cidE));
-    if (this._csS >= 0) (this._csS = shift(this._csS)), (this._csE = shift(this._csE));
-    if (this._ctS >= 0) (this._ctS = shift(this._ctS)), (this._ctE = shift(this._ctE));
+    // Every edit lies inside the top Via value, after its start: offsets from the end of that
+    // value on (its field's end, the fields after it) move by what the edits added in all; the
+    // ones before it stay.
+    const d = head.length - this._headEnd;
+    this._viaE += d;
+    if (this._fromS > end) (this._fromS += d), (this._fromE += d);
+    if (this._toS > end) (this._toS += d), (this._toE += d);
+    if (this._cidS > end) (this._cidS += d), (this._cidE += d);
+    if (this._csS > end) (this._csS += d), (this._csE += d);
+    if (this._ctS > end) (this._ctS += d), (this._ctE += d);
     const f = this._ft;
     if (f !== undefined) {
       for (let b = 0; b < f.length; b += STRIDE) {
         if ((f[b + F_NS] as number) < 0) continue;
-        f[b + F_NS] = shift(f[b + F_NS] as number);
-        f[b + F_VS] = shift(f[b + F_VS] as number);
-        f[b + F_VE] = shift(f[b + F_VE] as number);
+        if ((f[b + F_NS] as number) > end) f[b + F_NS] = (f[b + F_NS] as number) + d;
+        if ((f[b + F_VS] as number) > end) f[b + F_VS] = (f[b + F_VS] as number) + d;
+        if ((f[b + F_VE] as number) >= end) f[b + F_VE] = (f[b + F_VE] as number) + d;
       }
     }
+    const ptEnd = end + d;
+    for (let k = 0; k < n; k++) text[k] = '';
     this._headEnd = head.length;
     this._src = out;
     this._text = head;
-    // The parsed top Via, if any, takes the same parameters (the values are tokens, so they read
-    // the same from the new bytes); without one, it is read from the new bytes when asked for.
+    // The parsed top Via, if any, takes the new parameters: its parameter text is now a slice of
+    // the new head (the values are tokens or addresses, as the fast reader's text is), split only
+    // if something asks for the whole list.
     const via = this._via;
     if (via !== undefined) {
-      let p = via.params;
-      for (const name in params) p = p.with(name, params[name] as string);
-      this._via = new Via(via.transport, via.host, via.port, p, via.protocol, via.version);
+      const next = new Via(via.transport, via.host, via.port, NO_PARAMS, via.protocol, via.version);
+      next._p = undefined;
+      next._pt = head.slice(p0, ptEnd);
+      this._via = next;
     }
     if (this._c !== undefined) this._c[H.Via] = undefined;
     return true;
@@ -994,12 +1007,6 @@ export abstract class SipMessage {
   get warnings(): readonly Warning[] {
     return this.#list(H.Warning, parseWarnings);
   }
-}
-
-function swap<T>(a: T[], k: number): void {
-  const t = a[k] as T;
-  a[k] = a[k - 1] as T;
-  a[k - 1] = t;
 }
 
 const EMPTY = new Uint8Array(0);

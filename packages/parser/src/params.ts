@@ -109,13 +109,18 @@ export class Params {
   toString(): string {
     let out = '';
     const f = this.#flat;
-    for (let i = 0; i < f.length; i += 2) {
-      out += `;${f[i] as string}`;
-      const v = f[i + 1];
-      if (v !== null && v !== undefined) out += `=${isToken(v) || isHostLike(v) ? v : quote(v)}`;
-    }
+    for (let i = 0; i < f.length; i += 2) out += paramText(f[i] as string, f[i + 1] as string | null);
     return out;
   }
+}
+
+/**
+ * @internal One header parameter as `;name[=value]`: a token or host value bare, any other
+ * quoted (RFC 3261 §25.1 gen-value = token / host / quoted-string).
+ */
+export function paramText(name: string, value: string | null | undefined): string {
+  if (value === null || value === undefined) return `;${name}`;
+  return `;${name}=${isToken(value) || isHostLike(value) ? value : quote(value)}`;
 }
 
 function isHostLike(v: string): boolean {
@@ -123,15 +128,24 @@ function isHostLike(v: string): boolean {
   return /^\[[0-9A-Fa-f:.]+\]$/.test(v) || /^[A-Za-z0-9.-]+(:[0-9]+)?$/.test(v);
 }
 
+// RFC 3261 §25.1: qdtext = LWS / %x21 / %x23-5B / %x5D-7E / UTF8-NONASCII, and
+// quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F). So '"', '\' and the controls other than HTAB
+// (which LWS covers), CR and LF go out as quoted-pairs; CR and LF cannot be written at all.
+const NEEDS_ESCAPE = /["\\\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
+const CR_OR_LF = /[\r\n]/;
+
 /**
- * Quotes a string as an RFC 3261 quoted-string, escaping `"` and `\`.
+ * Quotes a string as an RFC 3261 quoted-string (§25.1): `"` and `\` are escaped, and so is every
+ * control character but HTAB, so the text reads back as it was.
  *
  * @param s - raw text
  * @returns the quoted form
+ * @throws RangeError when `s` holds CR or LF, which a quoted-string cannot carry
  * @public
  */
 export function quote(s: string): string {
-  return `"${s.replace(/["\\]/g, '\\$&')}"`;
+  if (CR_OR_LF.test(s)) throw new RangeError(`a quoted-string cannot carry CR or LF: ${JSON.stringify(s)}`);
+  return `"${s.replace(NEEDS_ESCAPE, '\\$&')}"`;
 }
 
 /** The empty parameter list. */

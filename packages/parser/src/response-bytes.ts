@@ -11,26 +11,6 @@ import type { SipRequest } from './message.js';
 const EMPTY = new Uint8Array(0);
 
 /**
- * Whether a Via field (long or compact name, any case) starts on a line of `text` after the one
- * holding offset `from`, before `headEnd`. Continuation lines start with white space, so they
- * never match.
- */
-function viaFieldAfter(text: string, from: number, headEnd: number): boolean {
-  let p = text.indexOf('\n', from) + 1;
-  while (p > 0 && p < headEnd) {
-    if ((text.charCodeAt(p) | 0x20) === 0x76) {
-      // "v" then ":" or white space (compact form), or "ia" then the same (RFC 3261 §7.3.3).
-      let q = p + 1;
-      if ((text.charCodeAt(q) | 0x20) === 0x69 && (text.charCodeAt(q + 1) | 0x20) === 0x61) q += 2;
-      const c = text.charCodeAt(q);
-      if (c === 0x3a || c === 0x20 || c === 0x09) return true;
-    }
-    p = text.indexOf('\n', p) + 1;
-  }
-  return false;
-}
-
-/**
  * Value k of the request's header table as UTF-8 bytes one char per byte: the source bytes as
  * they came when the field is one plain line, else its value decoded and unfolded.
  */
@@ -89,7 +69,8 @@ export function createResponseBytes(request: SipRequest, status: number, options
   let head = `SIP/2.0 ${status} ${utf8AsBinary(reason)}\r\n`;
   // §8.2.6.2: the Via fields, in the same order.
   const viaS = request._viaS;
-  if (viaS >= 0 && !viaFieldAfter(request._text, request._viaE, request._headEnd)) {
+  // The parser counted the Via fields; _viaS >= 0 says none was changed through the API since.
+  if (viaS >= 0 && request._nv === 1) {
     head += `Via: ${request._text.slice(viaS, request._viaE)}\r\n`;
   } else if (viaS !== HOT_ABSENT) {
     for (let k = request._find(H.Via, '', 0); k >= 0; k = request._find(H.Via, '', k + 1)) {
@@ -102,10 +83,13 @@ export function createResponseBytes(request: SipRequest, status: number, options
   if (to !== undefined) {
     // §8.2.6.2: a UAS adds a To tag unless the request had one; 100 Trying needs none.
     let hasTag = false;
-    try {
-      hasTag = request.to?.tag !== undefined;
-    } catch {
-      // A malformed To (we may be answering 400 about it) is copied as it came.
+    // A tag is a parameter: a value without ";" has none, and needs no parsing to say so.
+    if (to.includes(';')) {
+      try {
+        hasTag = request.to?.tag !== undefined;
+      } catch {
+        // A malformed To (we may be answering 400 about it) is copied as it came.
+      }
     }
     head +=
       hasTag || status === 100 ? `To: ${to}\r\n` : `To: ${to};tag=${utf8AsBinary(options.toTag ?? randomToken())}\r\n`;

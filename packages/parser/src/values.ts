@@ -4,7 +4,7 @@ import * as chars from './internal/chars.js';
 import { Cursor } from './internal/cursor.js';
 import { fastSipUriBytes } from './internal/fast-uri.js';
 import { paramValue, splitParamText } from './internal/fast-util.js';
-import { NO_PARAMS, Params, quote } from './params.js';
+import { NO_PARAMS, Params, paramText, quote } from './params.js';
 import { formatUri, parseUri, type Uri } from './uri.js';
 
 // Module constants, not imported bindings: V8 re-checks an imported binding on every read (it is
@@ -364,9 +364,18 @@ export class Via {
     return this.params.get('branch') ?? undefined;
   }
 
+  /**
+   * Value of the via-param `lower` (a lower-case name): read straight from the checked text while
+   * the parameters have not been split (the fast reader's text holds no quoted values), else from
+   * {@link Via.params}.
+   */
+  #param(lower: string): string | null | undefined {
+    return this._p === undefined ? paramValue(this._pt, lower) : this._p.get(lower);
+  }
+
   /** The `received` parameter (RFC 3261 §18.2.1). */
   get received(): string | undefined {
-    return this.params.get('received') ?? undefined;
+    return this.#param('received') ?? undefined;
   }
 
   /**
@@ -374,18 +383,18 @@ export class Via {
    * value (the client asks for it), `undefined` when absent.
    */
   get rport(): number | null | undefined {
-    const v = this.params.get('rport');
+    const v = this.#param('rport');
     return v === undefined || v === null ? v : Number(v);
   }
 
   /** The `maddr` parameter. */
   get maddr(): string | undefined {
-    return this.params.get('maddr') ?? undefined;
+    return this.#param('maddr') ?? undefined;
   }
 
   /** The `ttl` parameter. */
   get ttl(): number | undefined {
-    const v = this.params.get('ttl');
+    const v = this.#param('ttl');
     return v === undefined || v === null ? undefined : Number(v);
   }
 
@@ -402,8 +411,57 @@ export class Via {
   /** Renders the value, e.g. `SIP/2.0/UDP host:5060;branch=z9hG4bK…`. */
   toString(): string {
     const port = this.port === undefined ? '' : `:${this.port}`;
-    return `${this.protocol}/${this.version}/${this.transport} ${this.host}${port}${this.params.toString()}`;
+    let out = `${this.protocol}/${this.version}/${this.transport} ${this.host}${port}`;
+    for (const [name, value] of this.params) {
+      // RFC 3261 §25.1: via-received = "received" EQUAL (IPv4address / IPv6address), written
+      // bare: a quoted address does not match that rule.
+      if (value !== null && name.toLowerCase() === 'received' && isIpAddress(value)) out += `;${name}=${value}`;
+      else out += paramText(name, value);
+    }
+    return out;
   }
+}
+
+/** IPv4address (RFC 3261 §25.1): four dotted decimal octets, 0–255. */
+function isIPv4Address(s: string): boolean {
+  const parts = s.split('.');
+  if (parts.length !== 4) return false;
+  for (const p of parts) {
+    if (p.length === 0 || p.length > 3 || !/^[0-9]+$/.test(p) || Number(p) > 255) return false;
+  }
+  return true;
+}
+
+/**
+ * IPv6address in its text form (RFC 3261 §25.1 as corrected by RFC 5954 §4.1, which takes RFC
+ * 3986's rule): eight groups of 1–4 hex digits, the last two of which may be an IPv4address, with
+ * at most one "::" standing for one or more groups of zeros.
+ */
+function isIPv6Address(s: string): boolean {
+  const gap = s.indexOf('::');
+  if (gap >= 0 && s.indexOf('::', gap + 1) >= 0) return false;
+  const groups = (part: string, last: boolean): number => {
+    if (part === '') return 0;
+    const g = part.split(':');
+    let n = 0;
+    for (let i = 0; i < g.length; i++) {
+      const h = g[i] as string;
+      if (last && i === g.length - 1 && h.includes('.')) {
+        if (!isIPv4Address(h)) return -1;
+        n += 2;
+      } else if (/^[0-9A-Fa-f]{1,4}$/.test(h)) n++;
+      else return -1;
+    }
+    return n;
+  };
+  if (gap < 0) return groups(s, true) === 8;
+  const head = groups(s.slice(0, gap), false);
+  const tail = groups(s.slice(gap + 2), true);
+  return head >= 0 && tail >= 0 && head + tail <= 7;
+}
+
+function isIpAddress(s: string): boolean {
+  return s.includes(':') ? isIPv6Address(s) : isIPv4Address(s);
 }
 
 function viaAt(c: Cursor): Via {

@@ -38,6 +38,23 @@ describe('stream framing (RFC 3261 §18.3)', () => {
     expect(first?.type === 'message' && text(serialize(first.message))).toBe(msg(1, 'keep me'));
   });
 
+  it('keeps each message whole while its buffer is compacted, grown and reused', () => {
+    const big = 'x'.repeat(5000); // past the framer's first buffer: it grows while the body arrives
+    const stream = enc(msg(1, 'one') + msg(2, big) + msg(3) + msg(4, 'four'));
+    for (const size of [5, 100, 1000, 4096]) {
+      const f = new StreamFramer();
+      const got: SipRequest[] = [];
+      for (let i = 0; i < stream.length; i += size) {
+        for (const e of f.push(stream.slice(i, i + size))) if (e.type === 'message') got.push(e.message as SipRequest);
+      }
+      expect(
+        got.map((m) => text(serialize(m))),
+        `chunk ${size}`,
+      ).toEqual([msg(1, 'one'), msg(2, big), msg(3), msg(4, 'four')]);
+      expect(got.map((m) => m.get('Via'))).toEqual([1, 2, 3, 4].map((n) => `SIP/2.0/TCP a;branch=z9hG4bK${n}`));
+    }
+  });
+
   it('reports a double-CRLF ping and a single-CRLF pong between messages (RFC 5626 §3.5.1)', () => {
     const f = new StreamFramer();
     expect(kinds(f.push(enc('\r\n\r\n')))).toEqual(['ping']);

@@ -67,11 +67,11 @@ function sentByDefaultPort(protocol: string): number {
 export function stampReceived(req: SipRequest, source: PeerAddress): boolean {
   const via = req.topVia;
   if (via === undefined) return false;
-  const params = via.params;
-  const wantsRport = params.get('rport') === null;
+  // The Via's own readers: no parameter list is split for these two.
+  const wantsRport = via.rport === null;
   const address = bare(source.address);
   // RFC 3581 §4: with rport, received is added even when the address matches.
-  if (!wantsRport && (sameAddress(via.host, source.address) || params.get('received') === address)) return false;
+  if (!wantsRport && (sameAddress(via.host, source.address) || via.received === address)) return false;
   // Written into the Via's own bytes (the rest of the message stays as it came); the parser
   // reads the top Via again from them if anything asks.
   req.setTopViaParams(wantsRport ? { received: address, rport: String(source.port) } : { received: address });
@@ -116,13 +116,12 @@ export function responseDestination(res: SipResponse | SipRequest): ResponseDest
   if (via === undefined) return undefined;
   const protocol = lowerTransport(via.transport);
   const sentByPort = via.port ?? sentByDefaultPort(protocol);
-  const params = via.params;
-  const received = params.get('received') ?? undefined;
+  const received = via.received;
   if (protocol !== 'udp') {
     // §18.2.2: same connection; if it is gone, open one to received (or host) and sent-by port.
     return { protocol, sameConnection: true, address: bare(received ?? via.host), port: sentByPort };
   }
-  const maddr = params.get('maddr') ?? undefined;
+  const maddr = via.maddr;
   if (maddr !== undefined) {
     const out: { -readonly [K in keyof ResponseDestination]: ResponseDestination[K] } = {
       protocol,
@@ -136,12 +135,12 @@ export function responseDestination(res: SipResponse | SipRequest): ResponseDest
   }
   if (received !== undefined) {
     // RFC 3581 §4: rport with a value sends back to the source port.
-    const rport = params.get('rport');
+    const rport = via.rport;
     return {
       protocol,
       sameConnection: false,
       address: bare(received),
-      port: rport === undefined || rport === null ? sentByPort : Number(rport),
+      port: rport === undefined || rport === null ? sentByPort : rport,
     };
   }
   return { protocol, sameConnection: false, address: bare(via.host), port: sentByPort };

@@ -45,13 +45,15 @@ export const HOT_TABLE = -2;
 /**
  * What the last scan found. [2·id, 2·id+1]: the value range of the first field of hot header
  * `id` (or HOT_ABSENT / HOT_TABLE in the start); then Content-Length (-1 when absent), the
- * number of fields, and where the scan stopped. One scan at a time (JavaScript is single
+ * number of fields, where the scan stopped, and the number of Via fields. One scan at a time (JavaScript is single
  * threaded and the scan calls nothing outside this package), read right after it returns.
  */
-export const SCAN = new Int32Array(HOT_COUNT * 2 + 3);
+export const SCAN = new Int32Array(HOT_COUNT * 2 + 4);
 export const SCAN_CL = HOT_COUNT * 2;
 export const SCAN_COUNT = SCAN_CL + 1;
 export const SCAN_END = SCAN_COUNT + 1;
+/** The number of Via fields (not values: a field may hold several). */
+export const SCAN_VIAS = SCAN_END + 1;
 
 /** Limits that never bite, for scanning a header section again that was checked when parsed. */
 export const NO_LIMITS: Readonly<ParserLimits> = Object.freeze({
@@ -194,6 +196,7 @@ export function scanFields(
   scan[SCAN_CL] = contentLength;
   scan[SCAN_COUNT] = n;
   scan[SCAN_END] = p;
+  scan[SCAN_VIAS] = vias;
   return p;
 }
 
