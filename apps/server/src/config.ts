@@ -62,6 +62,8 @@ export interface ServerConfig {
     readonly maxConnectionsPerAddress: number;
     readonly idleTimeoutMs: number;
     readonly maxMessageSize: number;
+    /** Each UDP socket's receive buffer (SO_RCVBUF), in bytes: what waits while the process is busy. */
+    readonly udpReceiveBuffer: number;
   };
   readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent'; readonly pretty: boolean };
   /** Where `/metrics` and `/health` are served; `false` for nowhere. */
@@ -87,7 +89,13 @@ export const DEFAULTS: ServerConfig = {
   auth: { register: true, calls: true, algorithms: ['SHA-256', 'MD5'] },
   foreign: 'refuse',
   location: { type: 'memory' },
-  limits: { maxConnections: 10_000, maxConnectionsPerAddress: 64, idleTimeoutMs: 120_000, maxMessageSize: 65_535 },
+  limits: {
+    maxConnections: 10_000,
+    maxConnectionsPerAddress: 64,
+    idleTimeoutMs: 120_000,
+    maxMessageSize: 65_535,
+    udpReceiveBuffer: 4_194_304,
+  },
   log: { level: 'info', pretty: false },
   http: { host: '127.0.0.1', port: 9090 },
   shutdownTimeoutMs: 32_000,
@@ -300,7 +308,7 @@ export function checkConfig(raw: unknown, locate: Locate = () => undefined): Ser
       : c.object(
           o.limits,
           ['limits'],
-          ['maxConnections', 'maxConnectionsPerAddress', 'idleTimeoutMs', 'maxMessageSize'],
+          ['maxConnections', 'maxConnectionsPerAddress', 'idleTimeoutMs', 'maxMessageSize', 'udpReceiveBuffer'],
         );
   const limit = (key: keyof ServerConfig['limits'], min: number, max: number) =>
     limitsRaw[key] === undefined ? DEFAULTS.limits[key] : c.int(limitsRaw[key], ['limits', key], min, max);
@@ -309,6 +317,7 @@ export function checkConfig(raw: unknown, locate: Locate = () => undefined): Ser
     maxConnectionsPerAddress: limit('maxConnectionsPerAddress', 1, 1_000_000),
     idleTimeoutMs: limit('idleTimeoutMs', 1000, 86_400_000),
     maxMessageSize: limit('maxMessageSize', 1024, 1_048_576),
+    udpReceiveBuffer: limit('udpReceiveBuffer', 65_536, 1_073_741_824),
   };
   const logRaw = o.log === undefined ? {} : c.object(o.log, ['log'], ['level', 'pretty']);
   const log = {

@@ -87,7 +87,7 @@ async function openTransport(
   const tls = () => ({ cert: readFileSync(l.cert as string), key: readFileSync(l.key as string) });
   switch (l.transport) {
     case 'udp':
-      return udpTransport({ host: l.host, port: l.port });
+      return udpTransport({ host: l.host, port: l.port, receiveBufferSize: limits.udpReceiveBuffer });
     case 'tcp':
       return tcpTransport({ ...stream, limits: { maxMessageSize: limits.maxMessageSize }, onConnectionError: onError });
     case 'tls':
@@ -211,7 +211,7 @@ export async function startServer(
         );
       });
       opened.push(t);
-      transports.push(worker === undefined ? t : await worker.wrap(t, i));
+      transports.push(worker === undefined ? t : await worker.wrap(t, i, config.limits.udpReceiveBuffer));
     }
   } catch (e) {
     await Promise.allSettled(opened.map((t) => t.close()));

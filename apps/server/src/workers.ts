@@ -267,11 +267,12 @@ export class WorkerLink {
    *
    * @param base - the listener as opened (the same one, in the same place, in every worker)
    * @param listener - its index in the configuration
+   * @param receiveBufferSize - for the worker's own UDP socket
    */
-  async wrap(base: Transport, listener: number): Promise<Transport> {
+  async wrap(base: Transport, listener: number, receiveBufferSize?: number): Promise<Transport> {
     this.#bases[listener] = base;
     base.listen((e) => this.#read(listener, e));
-    if (!base.reliable) return this.#wrapUdp(base, listener);
+    if (!base.reliable) return this.#wrapUdp(base, listener, receiveBufferSize);
     const send = (bytes: Uint8Array, to: PeerAddress, flow?: string): Promise<string | undefined> => {
       let slot = this.#held.get(peerKey(listener, to)) ?? this.slot;
       let local: string | undefined;
@@ -304,8 +305,13 @@ export class WorkerLink {
   /** Per UDP listener: the peers whose last datagram came on the shared socket. */
   readonly #viaShared: Map<string, true>[] = [];
 
-  async #wrapUdp(shared: Transport, listener: number): Promise<Transport> {
-    const own = await udpTransport({ host: shared.local.address, port: 0, exclusive: true });
+  async #wrapUdp(shared: Transport, listener: number, receiveBufferSize: number | undefined): Promise<Transport> {
+    const own = await udpTransport({
+      host: shared.local.address,
+      port: 0,
+      exclusive: true,
+      ...(receiveBufferSize === undefined ? {} : { receiveBufferSize }),
+    });
     this.#aliases.push(shared.local);
     const viaShared = new Map<string, true>();
     this.#viaShared[listener] = viaShared;

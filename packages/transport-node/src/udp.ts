@@ -27,6 +27,17 @@ export interface UdpTransportOptions {
    * @defaultValue false
    */
   exclusive?: boolean;
+  /**
+   * The socket's receive buffer, in bytes (SO_RCVBUF): what the kernel holds while the process
+   * is busy, for instance during a garbage collection; datagrams arriving beyond it are lost.
+   * Linux caps it at `net.core.rmem_max`. The system default (often 208 KiB) when absent.
+   */
+  receiveBufferSize?: number;
+  /**
+   * The socket's send buffer, in bytes (SO_SNDBUF), capped at `net.core.wmem_max`. The system
+   * default when absent.
+   */
+  sendBufferSize?: number;
 }
 
 const RESOLVED: Promise<string | undefined> = Promise.resolve(undefined);
@@ -82,6 +93,8 @@ export async function udpTransport(options: UdpTransportOptions = {}): Promise<T
     throw new TransportError('NO_TRANSPORT', `udp host must be an IP address, got ${JSON.stringify(host)}`);
   const socket: Socket = createSocket({
     type: family === 6 ? 'udp6' : 'udp4',
+    ...(options.receiveBufferSize === undefined ? {} : { recvBufferSize: options.receiveBufferSize }),
+    ...(options.sendBufferSize === undefined ? {} : { sendBufferSize: options.sendBufferSize }),
     // The type says dns.lookup's options object; dgram passes the socket's family (4 or 6).
     lookup: addressLookup() as NonNullable<SocketOptions['lookup']>,
   });
