@@ -12,6 +12,7 @@ import {
 } from '@sipkit/parser';
 import {
   type ClientTransaction,
+  type ClientTransactionHandler,
   type Clock,
   createCancel,
   type InviteServerTransaction,
@@ -29,6 +30,7 @@ import {
   type Target,
   type Transport,
   TransportLayer,
+  type TransportProtocol,
 } from '@sipkit/transport';
 import { chooseBest } from './internal/choose.js';
 
@@ -193,16 +195,22 @@ export interface ProxyCounters {
   errors: number;
 }
 
-/** One client transaction of a response context. */
+/**
+ * One client transaction of a response context; it is the transaction's `context`, so one
+ * handler serves every branch.
+ */
 interface Branch {
+  readonly ctx: Context;
   readonly target: ProxyTarget;
-  readonly request: SipRequest;
+  /** The copy sent (§16.6), kept to CANCEL it (§9.1) until the branch and its context are done. */
+  request: SipRequest | undefined;
+  /** Whether the copy is an INVITE (Timer C, CANCEL). */
+  readonly invite: boolean;
   tx: ClientTransaction | undefined;
   /** A provisional (>100) has come back. */
   provisional: boolean;
   /** A final response has come back (or Timer C / a failure ended it). */
   done: boolean;
-  final: SipResponse | undefined;
   timerC: unknown;
   cancelled: boolean;
 }
@@ -210,9 +218,16 @@ interface Branch {
 /** §16.5: a context never sends to more targets than this, 3xx recursion included. */
 const MAX_TARGETS = 32;
 
-/** A response context (§16.7): the server transaction and its branches. */
+/**
+ * A response context (§16.7): the server transaction and its branches. Once it has answered
+ * upstream and every branch is done, it keeps only what forwarding a late 2xx needs (see
+ * `#slim`): the request, the finals, the targets and the copies go.
+ */
 interface Context {
-  readonly request: SipRequest;
+  /** The request being proxied; undefined once the context is slimmed. */
+  request: SipRequest | undefined;
+  /** Whether it is an INVITE (the context then outlives its final response). */
+  readonly invite: boolean;
   readonly st: ServerTransaction;
   readonly branches: Branch[];
   /** Targets not tried yet, in groups of equal q (sequential forking). */
@@ -229,16 +244,31 @@ interface Context {
   readonly tried: Uri[];
 }
 
+/** The handler of the proxy's CANCEL transactions: their answers matter to nobody (§16.10). */
+const IGNORE: ClientTransactionHandler = { onResponse: () => undefined, onFailure: () => undefined };
+
+/** The request of a context that is still forwarding (a slimmed one has answered and forks no more). */
+function requestOf(ctx: Context): SipRequest {
+  if (ctx.request === undefined) throw new Error('the response context has answered already');
+  return ctx.request;
+}
+
 const NO_DNS: Resolver = { naptr: async () => [], srv: async () => [], a: async () => [], aaaa: async () => [] };
 
-/** FNV-1a, 32 bits, in base 36: the loop-detection part of our branches (§16.6 step 8). */
-function fnv(text: string, seed = 0x811c9dc5): string {
-  let h = seed;
+const FNV_OFFSET = 0x811c9dc5;
+
+/** FNV-1a, 32 bits, over `text`, carrying on from the hash `h` (so parts need not be joined first). */
+function fnvStep(h: number, text: string): number {
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
-  return h.toString(36);
+  return h;
+}
+
+/** FNV-1a, 32 bits, in base 36: the loop-detection part of our branches (§16.6 step 8). */
+function fnv(text: string, seed = FNV_OFFSET): string {
+  return fnvStep(seed, text).toString(36);
 }
 
 function tagOf(read: () => { tag: string | undefined } | undefined): string {
@@ -252,6 +282,12 @@ function tagOf(read: () => { tag: string | undefined } | undefined): string {
 function uriOfRoute(value: string): string {
   const m = /<([^>]*)>/.exec(value);
   return (m?.[1] ?? value).trim();
+}
+
+/** A host as compared with our addresses: lower case, an IPv6 reference without its brackets. */
+function bare(host: string): string {
+  const h = host.toLowerCase();
+  return h.charCodeAt(0) === 0x5b && h.charCodeAt(h.length - 1) === 0x5d ? h.slice(1, -1) : h;
 }
 
 function hostOf(t: Transport): string {
@@ -325,6 +361,12 @@ export class SipProxy {
   readonly #o: ProxyOptions;
   readonly #clock: Clock;
   readonly #domains: ReadonlySet<string>;
+  /** `address:port` of each transport (lower case), to find our own Vias (§16.3 step 4) */
+  readonly #transportKeys: ReadonlySet<string>;
+  /** the same with the aliases, for our own URIs (§16.4) */
+  readonly #localKeys: ReadonlySet<string>;
+  /** the transport protocols we have, for RFC 3263 resolution */
+  readonly #protocols: readonly TransportProtocol[];
   readonly #contexts = new Map<InviteServerTransaction | ServerTransaction, Context>();
   readonly #local: Transport;
   #seq = 0;
@@ -337,6 +379,10 @@ export class SipProxy {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
     this.#domains = new Set(options.domains.map((d) => d.toLowerCase()));
+    const key = (a: { readonly address: string; readonly port: number }) => `${a.address.toLowerCase()}:${a.port}`;
+    this.#transportKeys = new Set(options.transports.map((t) => key(t.local)));
+    this.#localKeys = new Set([...this.#transportKeys, ...(options.aliases ?? []).map(key)]);
+    this.#protocols = [...new Set(options.transports.map((t) => t.protocol))];
     const first = options.transports[0];
     if (first === undefined) throw new RangeError('transports must hold at least one transport');
     this.#local = first;
@@ -404,11 +450,8 @@ export class SipProxy {
    */
   isLocal(uri: Uri): boolean {
     if (uri.kind !== 'sip') return false;
-    const host = uri.host.toLowerCase().replace(/^\[|\]$/g, '');
     const port = uri.port ?? (uri.scheme === 'sips' ? 5061 : 5060);
-    const is = (a: { readonly address: string; readonly port: number }) =>
-      a.address.toLowerCase() === host && a.port === port;
-    return this.#o.transports.some((t) => is(t.local)) || (this.#o.aliases?.some(is) ?? false);
+    return this.#localKeys.has(`${bare(uri.host)}:${port}`);
   }
 
   #isOurDomain(uri: Uri): boolean {
@@ -517,6 +560,7 @@ export class SipProxy {
     }
     const ctx: Context = {
       request: req,
+      invite: req.method === 'INVITE',
       st,
       branches: [],
       pending: this.#groups(targets),
@@ -526,7 +570,8 @@ export class SipProxy {
       finals: [],
       tried: [],
     };
-    for (const t of targets) this.#noteTried(ctx, t.uri);
+    // §16.5's "never the same URI twice" matters once 3xx Contacts add targets.
+    if (this.#o.recurse3xx === true) for (const t of targets) this.#noteTried(ctx, t.uri);
     this.#contexts.set(st, ctx);
     this.#nextGroup(ctx);
   }
@@ -550,14 +595,14 @@ export class SipProxy {
    * way) gets another hash and passes.
    */
   #isLoop(req: SipRequest): boolean {
-    const mine = new Set(this.#o.transports.map((t) => `${t.local.address.toLowerCase()}:${t.local.port}`));
+    const mine = this.#transportKeys;
     let vias: readonly { host: string; port: number | undefined; branch: string | undefined }[];
     try {
       vias = req.vias;
     } catch {
       return false;
     }
-    const ours = vias.filter((v) => mine.has(`${v.host.toLowerCase().replace(/^\[|\]$/g, '')}:${v.port ?? 5060}`));
+    const ours = vias.filter((v) => mine.has(`${bare(v.host)}:${v.port ?? 5060}`));
     if (ours.length === 0) return false;
     const hash = this.#loopHash(req);
     return ours.some((v) => v.branch?.includes(`.${hash}.`) === true);
@@ -576,18 +621,19 @@ export class SipProxy {
    * same in all three (§9.1, §17.1.1.3) and still tell a loop from a spiral.
    */
   #loopHash(req: SipRequest): string {
+    // The fields joined by \x01, hashed part by part.
     const full = this.#o.mode !== 'stateless';
-    return fnv(
-      [
-        req.uri,
-        full ? tagOf(() => req.to) : '',
-        tagOf(() => req.from),
-        req.callId ?? '',
-        String(req.cseq?.seq ?? ''),
-        full ? req.getAll('Proxy-Require').join(',') : '',
-        full ? req.getAll('Proxy-Authorization').join(',') : '',
-      ].join('\x01'),
+    let h = fnvStep(FNV_OFFSET, req.uri);
+    h = fnvStep(h, full ? `\x01${tagOf(() => req.to)}\x01` : '\x01\x01');
+    h = fnvStep(
+      h,
+      tagOf(() => req.from),
     );
+    h = fnvStep(h, `\x01${req.callId ?? ''}\x01${req.cseq?.seq ?? ''}\x01`);
+    if (full && req.has('Proxy-Require')) h = fnvStep(h, req.getAll('Proxy-Require').join(','));
+    h = fnvStep(h, '\x01');
+    if (full && req.has('Proxy-Authorization')) h = fnvStep(h, req.getAll('Proxy-Authorization').join(','));
+    return h.toString(36);
   }
 
   /**
@@ -718,9 +764,7 @@ export class SipProxy {
     try {
       const uri = parseUri(target.destination ?? nextHop(copy, strict));
       if (uri.kind !== 'sip') return [];
-      return await resolveTargets(uri, this.#o.resolver ?? NO_DNS, {
-        transports: [...new Set(this.#o.transports.map((x) => x.protocol))],
-      });
+      return await resolveTargets(uri, this.#o.resolver ?? NO_DNS, { transports: this.#protocols });
     } catch {
       return [];
     }
@@ -754,18 +798,20 @@ export class SipProxy {
   }
 
   async #forward(ctx: Context, target: ProxyTarget): Promise<void> {
+    const request = requestOf(ctx);
     // §16.6 step 1: a copy of the request.
-    const copy = parseMessage(serialize(ctx.request)) as SipRequest;
+    const copy = parseMessage(serialize(request)) as SipRequest;
     // Step 8: a branch that carries the loop-detection hash.
-    const hash = this.#loopHash(ctx.request);
+    const hash = this.#loopHash(request);
     const branchId = `z9hG4bK.${hash}.${(++this.#seq).toString(36)}${this.#tl.newBranch().slice(7)}`;
     const branch: Branch = {
+      ctx,
       target,
       request: copy,
+      invite: copy.method === 'INVITE',
       tx: undefined,
       provisional: false,
       done: false,
-      final: undefined,
       timerC: undefined,
       cancelled: false,
     };
@@ -790,16 +836,7 @@ export class SipProxy {
     }
     this.#recordRouteTwice(copy, prepared.rr, inbound, targets[0]);
     try {
-      const sent = this.#tl.requestWithFailover(copy, targets, {
-        onResponse: (res, tx) => {
-          branch.tx = tx;
-          this.#onBranchResponse(ctx, branch, res);
-        },
-        onFailure: (_tx, error: TransactionError) => {
-          // §16.7 step 1 / §16.8: a timeout is a 408 for the context; a transport error a 503.
-          this.#branchDone(ctx, branch, createResponse(copy, error.code === 'TIMEOUT' ? 408 : 503));
-        },
-      });
+      const sent = this.#tl.requestWithFailover(copy, targets, this.#branchHandler, { context: branch });
       branch.tx = sent.transaction;
     } catch {
       // A copy the transaction layer refuses (a hook broke its Via, say): §16.9, as a 503.
@@ -807,19 +844,39 @@ export class SipProxy {
       this.#branchDone(ctx, branch, createResponse(copy, 503));
       return;
     }
-    if (copy.method === 'INVITE') this.#startTimerC(ctx, branch);
+    if (branch.invite && !branch.done) this.#startTimerC(ctx, branch);
   }
+
+  /**
+   * The handler of every branch's client transaction (the branch is the transaction's
+   * `context`): one object for the proxy, not closures per branch that a transaction would keep
+   * for RFC 6026's 64×T1 in Accepted.
+   */
+  readonly #branchHandler: ClientTransactionHandler = {
+    onResponse: (res, tx) => {
+      const branch = tx.context as Branch | undefined;
+      if (branch === undefined) return; // let go of by #slim: nothing more to do
+      branch.tx = tx;
+      this.#onBranchResponse(branch.ctx, branch, res);
+    },
+    onFailure: (tx, error: TransactionError) => {
+      const branch = tx.context as Branch | undefined;
+      // §16.7 step 1 / §16.8: a timeout is a 408 for the context; a transport error a 503.
+      if (branch === undefined || branch.done || branch.request === undefined) return;
+      this.#branchDone(branch.ctx, branch, createResponse(branch.request, error.code === 'TIMEOUT' ? 408 : 503));
+    },
+  };
 
   // ---------------------------------------------------------------- §16.7 responses
 
   #onBranchResponse(ctx: Context, branch: Branch, res: SipResponse): void {
-    this.#safely(() => this.#o.onResponse?.(res, branch.target));
+    if (this.#o.onResponse !== undefined) this.#safely(() => this.#o.onResponse?.(res, branch.target));
     const status = res.status;
     if (status < 200) {
       // §16.7 step 5: 100 is absorbed; other provisionals go upstream at once.
       if (status === 100) return;
       branch.provisional = true;
-      if (branch.request.method === 'INVITE') this.#startTimerC(ctx, branch);
+      if (branch.invite) this.#startTimerC(ctx, branch);
       // §16.10: a CANCEL that waited for this provisional goes now.
       if (branch.cancelled) this.#sendCancel(branch);
       if (!ctx.answered) this.#respondUpstream(ctx, res);
@@ -827,18 +884,20 @@ export class SipProxy {
     }
     if (status < 300) {
       // §16.7 step 5: every 2xx goes upstream at once; the rest of the branches are cancelled.
+      // RFC 6026 §7.2 (and §8.4 for the client transaction in Accepted): so do 2xx
+      // retransmissions and the 2xx of other forks, which is all a slimmed context still does.
       branch.done = true;
-      branch.final = res;
       this.#clearTimerC(branch);
       ctx.settled = true;
       ctx.answered = true;
       this.#respondUpstream(ctx, res);
       this.#cancelOthers(ctx, branch);
+      this.#slim(ctx);
       return;
     }
     if (branch.done) return;
     if (status < 400 && this.#o.recurse3xx === true) {
-      this.#branchDone(ctx, branch, this.#recurse(ctx, res), res);
+      this.#branchDone(ctx, branch, this.#recurse(ctx, res));
       return;
     }
     this.#branchDone(ctx, branch, res);
@@ -852,7 +911,7 @@ export class SipProxy {
    * none is left (§16.7 step 5: a contactless 3xx is not added).
    */
   #recurse(ctx: Context, res: SipResponse): SipResponse | undefined {
-    if (ctx.settled || ctx.cancelled) return res;
+    if (ctx.settled || ctx.cancelled || ctx.request === undefined) return res;
     const sips = ctx.request.uri.trim().toLowerCase().startsWith('sips:');
     const added: ProxyTarget[] = [];
     const kept: string[] = [];
@@ -891,13 +950,17 @@ export class SipProxy {
 
   /**
    * A branch has its final response. `res` goes into the context for §16.7 step 6 (undefined:
-   * nothing to keep, a 3xx recursed on); `got` is what actually came, when it differs.
+   * nothing to keep, a 3xx recursed on; nor once the context has answered).
    */
-  #branchDone(ctx: Context, branch: Branch, res: SipResponse | undefined, got = res): void {
+  #branchDone(ctx: Context, branch: Branch, res: SipResponse | undefined): void {
     if (branch.done) return;
     branch.done = true;
-    branch.final = got;
     this.#clearTimerC(branch);
+    if (ctx.answered) {
+      // Only a late final of a branch cancelled after a 2xx: nothing to choose any more.
+      this.#slim(ctx);
+      return;
+    }
     if (res !== undefined) ctx.finals.push(res);
     // §16.7 step 5: a 6xx ends the search: cancel the others (§16.7 step 6 picks it).
     if (res !== undefined && Math.floor(res.status / 100) === 6 && !ctx.settled) {
@@ -917,15 +980,16 @@ export class SipProxy {
    * every challenge of the context goes with it (§16.7 step 7).
    */
   #finish(ctx: Context): void {
-    if (ctx.answered) return;
+    const request = ctx.request;
+    if (ctx.answered || request === undefined) return;
     ctx.answered = true;
     const best = chooseBest(ctx.finals);
     if (best === undefined) {
       // §16.7 step 6: no final response in the context → 408.
-      this.#send(ctx, createResponse(ctx.request, 408));
+      this.#send(ctx, createResponse(request, 408));
       return;
     }
-    let out = this.#upstreamCopy(best);
+    let out = this.#upstream(best);
     if (best.status === 401 || best.status === 407) {
       // §16.7 step 7: the challenges of every 401/407 go up together.
       for (const f of ctx.finals) {
@@ -936,7 +1000,7 @@ export class SipProxy {
     }
     if (best.status === 503) {
       // §16.7 step 6: a 503 is not forwarded as such: 500 goes up instead.
-      out = createResponse(ctx.request, 500, { reason: 'Server Internal Error' });
+      out = createResponse(request, 500, { reason: 'Server Internal Error' });
     }
     this.#send(ctx, out);
   }
@@ -950,31 +1014,65 @@ export class SipProxy {
     }
   }
 
-  /** A response to send upstream: a copy without our Via (§16.7 step 3). */
-  #upstreamCopy(res: SipResponse): SipResponse {
-    const copy = parseMessage(serialize(res)) as SipResponse;
-    copy.removeFirstValue('Via');
-    return copy;
+  /**
+   * §16.7 step 3: the response to send upstream, without our Via. The response object is the
+   * branch's (its client transaction keeps no reference to it): it loses the Via in place rather
+   * than be serialised and parsed into a copy, and the transport layer serialises it once.
+   */
+  #upstream(res: SipResponse): SipResponse {
+    res.removeFirstValue('Via');
+    return res;
   }
 
   #respondUpstream(ctx: Context, res: SipResponse): void {
-    this.#send(ctx, this.#upstreamCopy(res));
+    this.#send(ctx, this.#upstream(res));
   }
 
   /** A response of the proxy's own (not of a response context), through `beforeRespond`. */
   #reply(st: ServerTransaction, res: SipResponse): void {
-    this.#safely(() => this.#o.beforeRespond?.(res));
+    if (this.#o.beforeRespond !== undefined) this.#safely(() => this.#o.beforeRespond?.(res));
     st.respond(res);
   }
 
   #send(ctx: Context, res: SipResponse): void {
-    this.#safely(() => this.#o.beforeRespond?.(res));
+    if (this.#o.beforeRespond !== undefined) this.#safely(() => this.#o.beforeRespond?.(res));
     if (res.status >= 200) this.counters.finals++;
     ctx.st.respond(res);
     // A non-INVITE context ends with its final response (the server transaction may live on in
     // the layer's compact store, which tells nobody); an INVITE one stays for later 2xx from
     // other forks until its transaction ends.
-    if (res.status >= 200 && ctx.request.method !== 'INVITE') this.#contexts.delete(ctx.st);
+    if (res.status >= 200) {
+      if (!ctx.invite) this.#contexts.delete(ctx.st);
+      this.#slim(ctx);
+    }
+  }
+
+  /**
+   * Lets go of what an answered context no longer needs. After its final response upstream, a
+   * context only forwards further 2xx (§16.7 step 5; RFC 6026 §7.2: the proxy passes each 2xx
+   * its client transaction hands up in Accepted, §8.4, to the server transaction, which sends it
+   * in Accepted, §8.7) and answers a late CANCEL with 200 (§16.10). For that it needs its server
+   * transaction, its branches' targets (for `onResponse`) and flags; the request, the finals of
+   * §16.7 step 6, the targets tried (§16.5) and the copy of each branch that is done go. The
+   * client transactions keep the branch as their context until Timer M (or K) ends them, so
+   * this is what stays for RFC 6026's 64×T1. A branch still waiting for the answer to its
+   * CANCEL keeps its copy until it is done (§9.1, §16.8).
+   */
+  #slim(ctx: Context): void {
+    if (!ctx.answered) return;
+    ctx.request = undefined;
+    ctx.finals.length = 0;
+    ctx.tried.length = 0;
+    ctx.pending.length = 0;
+    for (const b of ctx.branches) {
+      if (!b.done) continue;
+      b.request = undefined;
+      // A client transaction in Completed absorbs what follows its final response (§17.1.1.2,
+      // §17.1.2.2): it need not keep the context alive through Timer D or K. One in Accepted
+      // passes on 2xx (RFC 6026 §8.4), and keeps it.
+      const tx = b.tx;
+      if (tx !== undefined && (tx.state === 'Completed' || tx.state === 'Terminated')) tx.context = undefined;
+    }
   }
 
   // ---------------------------------------------------------------- §16.8 Timer C, §16.10 CANCEL
@@ -989,7 +1087,7 @@ export class SipProxy {
       if (branch.provisional) {
         branch.cancelled = true;
         this.#sendCancel(branch);
-      } else {
+      } else if (branch.request !== undefined) {
         this.#branchDone(ctx, branch, createResponse(branch.request, 408));
       }
     }, this.#o.timerC ?? 180_000);
@@ -1013,10 +1111,11 @@ export class SipProxy {
   /** §9.1: CANCEL with the branch's Request-URI, Call-ID, To, From, CSeq number and top Via. */
   #sendCancel(branch: Branch): void {
     const tx = branch.tx;
-    if (tx === undefined || branch.request.method !== 'INVITE' || tx.state === 'Terminated') return;
-    const cancel = createCancel(branch.request);
+    const request = branch.request;
+    if (tx === undefined || request === undefined || !branch.invite || tx.state === 'Terminated') return;
+    const cancel = createCancel(request);
     try {
-      this.#tl.request(cancel, tx.target, { onResponse: () => undefined, onFailure: () => undefined });
+      this.#tl.request(cancel, tx.target, IGNORE);
     } catch {
       // A CANCEL for this branch is already on its way.
     }
@@ -1036,7 +1135,8 @@ export class SipProxy {
     this.#cancelOthers(ctx, undefined);
     // Branches still to be created or that never answered end as 487 through the context.
     for (const b of ctx.branches)
-      if (!b.done && !b.provisional) this.#branchDone(ctx, b, createResponse(b.request, 487));
+      if (!b.done && !b.provisional && b.request !== undefined)
+        this.#branchDone(ctx, b, createResponse(b.request, 487));
   }
 
   /** Forwards an ACK for a 2xx by its Route or Request-URI, without a transaction (§16.11). */
@@ -1090,7 +1190,7 @@ export class SipProxy {
     const ack = req.method === 'ACK';
     const answer = (res: SipResponse): void => {
       if (ack) return; // §17.1.1.3: no response is ever sent to an ACK.
-      this.#safely(() => this.#o.beforeRespond?.(res));
+      if (this.#o.beforeRespond !== undefined) this.#safely(() => this.#o.beforeRespond?.(res));
       if (res.status >= 200) this.counters.finals++;
       this.transport.sendResponse(res, from).catch(() => undefined);
     };
@@ -1136,7 +1236,7 @@ export class SipProxy {
     }
     if (dest === undefined) return;
     const transport = this.#o.transports.find((t) => t.protocol === dest.protocol) ?? this.#local;
-    this.#safely(() => this.#o.beforeRespond?.(res));
+    if (this.#o.beforeRespond !== undefined) this.#safely(() => this.#o.beforeRespond?.(res));
     if (res.status >= 200) this.counters.finals++;
     const to: Received = { transport, source: { address: dest.address, port: dest.port }, flow: undefined };
     this.transport.sendResponse(res, to).catch(() => undefined);

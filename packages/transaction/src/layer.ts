@@ -18,7 +18,7 @@ import {
 import { type Clock, systemClock } from './clock.js';
 import type { TransactionError } from './errors.js';
 import { type FailoverOptions, type FailoverRequest, requestWithFailover } from './failover.js';
-import { CompletedStore } from './internal/completed.js';
+import { CompletedStore, flatten } from './internal/completed.js';
 import { type TimerEntry, TimerHeap } from './internal/heap.js';
 import type { SendOwner } from './internal/host.js';
 import { resolveTimerSettings, type TimerSettings, type TimerValues, timerValues } from './timers.js';
@@ -473,6 +473,9 @@ export class TransactionLayer {
       method === 'INVITE'
         ? new InviteServerTransaction(this, m.key, 'Proceeding', request, from, m.rfc2543)
         : new NonInviteServerTransaction(this, m.key, 'Trying', request, from, m.rfc2543);
+    // The key outlives the request by up to 64×T1 (Timer L, or Timer J in the compact store):
+    // made of slices of the message text, it would keep that text alive.
+    flatten(m.key);
     this.#server.set(m.key, created);
     this.counters.serverStarted++;
     if (this.#merged !== undefined) this.#noteMerged(request, m.key);

@@ -1,6 +1,6 @@
 // RFC 3261 §17.1 client transactions, Figures 5 and 6, with RFC 6026's Accepted state.
 
-import type { SipRequest } from '@sipkit/parser';
+import { parseMessage, type SipRequest } from '@sipkit/parser';
 import { describe, expect, it } from 'vitest';
 import { TransactionLayer } from '../src/index.js';
 import { ourRequest, peerTarget, responseTo, settle, setup } from './helpers.js';
@@ -26,6 +26,33 @@ function sendTimes(
 }
 
 describe('INVITE client transaction: Calling (§17.1.1.2)', () => {
+  it('retransmits the very bytes it first sent, whatever octets the body holds', () => {
+    const { clock, transport, tu, layer } = setup();
+    const head = new TextEncoder().encode(
+      [
+        'INVITE sip:bob@peer.example.com SIP/2.0',
+        `Via: SIP/2.0/UDP 192.0.2.1:5060;branch=${layer.newBranch()}`,
+        'Max-Forwards: 70',
+        'To: <sip:bob@peer.example.com>',
+        'From: <sip:alice@192.0.2.1>;tag=b8',
+        'Call-ID: octets@192.0.2.1',
+        'CSeq: 1 INVITE',
+        'Content-Type: application/octet-stream',
+        'Content-Length: 256',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    const bytes = new Uint8Array(head.length + 256);
+    bytes.set(head);
+    for (let i = 0; i < 256; i++) bytes[head.length + i] = i;
+    layer.request(parseMessage(bytes) as SipRequest, peerTarget(), tu);
+    clock.advance(500);
+    expect(transport.sent).toHaveLength(2);
+    expect(transport.sent[1]?.bytes).toEqual(transport.sent[0]?.bytes);
+    expect(Array.from(transport.sent[1]?.bytes.subarray(-256) ?? [])).toEqual(Array.from({ length: 256 }, (_, i) => i));
+  });
+
   it('passes the INVITE to the transport and retransmits it at T1, 2*T1, 4*T1 … until Timer B fires at 64*T1', async () => {
     const { clock, transport, tu, layer } = setup();
     const tx = layer.request(ourRequest(layer), peerTarget(), tu);

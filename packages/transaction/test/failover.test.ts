@@ -5,7 +5,7 @@ import { VirtualClock } from '@sipkit/testkit';
 import { resolveTargets, type Target, TargetBlocklist } from '@sipkit/transport';
 import { describe, expect, it } from 'vitest';
 import { TransactionLayer } from '../src/index.js';
-import { ourRequest, RecordingTu, responseTo, ScriptedTransport, settle } from './helpers.js';
+import { collectGarbage, ourRequest, RecordingTu, responseTo, ScriptedTransport, settle } from './helpers.js';
 
 /** Two SRV targets for example.com over UDP: 192.0.2.11 (priority 10), then 192.0.2.12 (20). */
 const resolver = {
@@ -128,5 +128,26 @@ describe('failover between resolved targets (RFC 3263 §4.3)', () => {
       'INVITE sip:bob@peer.example.com SIP/2.0',
     ]);
     expect(sentTo(transport)).toEqual(['192.0.2.11', '192.0.2.11', '192.0.2.12']);
+  });
+
+  it('lets go of the request once answered, and still passes up the 2xx retransmitted 20 s later in Accepted (RFC 6026 §8.4)', async () => {
+    const { clock, transport, tu, layer, targets } = await setup();
+    const context = { call: 1 };
+    let request: SipRequest | undefined = ourRequest(layer, 'INVITE');
+    const held = new WeakRef(request);
+    const sent = layer.requestWithFailover(request, targets, tu, { context });
+    request = undefined;
+    const ok = responseTo(transport.message(0) as SipRequest, 200, 'OK', 'b1');
+    transport.deliver(ok);
+    expect(sent.done).toBe(true);
+    await collectGarbage();
+    // Neither the attempt's transaction nor the failover keeps the request object for Timer M.
+    expect(held.deref()).toBeUndefined();
+    clock.advance(20_000);
+    transport.deliver(ok);
+    expect(tu.statuses).toEqual([200, 200]);
+    expect(tu.responses.map((r) => r.tx.context)).toEqual([context, context]);
+    clock.advance(12_000);
+    expect(layer.size).toEqual({ client: 0, server: 0, completed: 0, timers: 0 });
   });
 });

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { parseMessage, type SipRequest, type SipResponse } from '@sipkit/parser';
 import { sip, VirtualClock } from '@sipkit/testkit';
 import type { Drop, PeerAddress, Received, Target, Transport, TransportEvent } from '@sipkit/transport';
@@ -203,4 +205,16 @@ export function responseTo(request: SipRequest, status: number, reason: string, 
     CSeq: ${request.get('CSeq') ?? ''}
     Content-Length: 0
   `;
+}
+
+setFlagsFromString('--expose-gc');
+const fullGc = runInNewContext('gc') as () => void;
+
+/**
+ * A full garbage collection once the current job is over (a WeakRef keeps its target alive until
+ * then), so a test can check that the layer no longer holds an object.
+ */
+export async function collectGarbage(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  fullGc();
 }

@@ -1,9 +1,9 @@
 // RFC 3261 §17.2 server transactions, Figures 7 and 8, with RFC 6026's Accepted state.
-import { createResponse, type SipRequest, type SipResponse } from '@sipkit/parser';
+import { createResponse, type SipRequest, type SipResponse, serialize } from '@sipkit/parser';
 import { sip } from '@sipkit/testkit';
 import { describe, expect, it } from 'vitest';
 import type { InviteServerTransaction, NonInviteServerTransaction } from '../src/index.js';
-import { ackFromPeer, inviteFromPeer, PEER, requestFromPeer, settle, setup } from './helpers.js';
+import { ackFromPeer, collectGarbage, inviteFromPeer, PEER, requestFromPeer, settle, setup } from './helpers.js';
 
 function invite(protocol: 'udp' | 'tcp' = 'udp') {
   const s = setup(protocol);
@@ -179,6 +179,61 @@ describe('INVITE server transaction: 2xx and Accepted (RFC 6026 §8.7)', () => {
     transport.deliver(ackFromPeer('t', 'z9hG4bKnewbranch'));
     expect(tu.acks.map((a) => a.tx)).toEqual([undefined]);
     expect(tx.state).toBe('Accepted');
+  });
+
+  it('keeps its request only as bytes in Accepted: the TU may let the object go, and `request` reads the same request again', async () => {
+    const s = invite();
+    const { tx, tu } = s;
+    const wire = serialize(s.request);
+    const held = new WeakRef(s.request);
+    tx.respond(createResponse(s.request, 200, { toTag: 't' }));
+    tu.requests.length = 0; // the TU lets go of the request
+    (s as { request: SipRequest | undefined }).request = undefined;
+    await collectGarbage();
+    // Nothing in the layer holds the parsed INVITE any more: only its bytes are kept for 64*T1.
+    expect(held.deref()).toBeUndefined();
+    expect(serialize(tx.request)).toEqual(wire);
+    expect(tx.request.callId).toBe('a84b4c76e66710@pc33.atlanta.example.com');
+    expect(tx.state).toBe('Accepted');
+  });
+
+  it('20 s after its 2xx, with the request let go: absorbs the INVITE again, passes the ACK up, sends the 2xx the TU retransmits, and Timer L empties the table', async () => {
+    const s = invite();
+    const { clock, transport, tu, tx, layer } = s;
+    const ok = serialize(createResponse(s.request, 200, { toTag: 't' }));
+    tx.respond(createResponse(s.request, 200, { toTag: 't' }));
+    tu.requests.length = 0;
+    (s as { request: SipRequest | undefined }).request = undefined;
+    await collectGarbage();
+    clock.advance(20_000);
+    transport.deliver(inviteFromPeer());
+    expect(transport.lines).toEqual(['SIP/2.0 200 OK']);
+    expect(tu.requests).toHaveLength(0);
+    transport.deliver(ackFromPeer('t'));
+    expect(tu.acks.map((a) => a.tx)).toEqual([tx]);
+    expect(tx.respond(createResponse(tx.request, 200, { toTag: 't' }))).toBe(true);
+    expect(transport.sent.map((m) => m.bytes)).toEqual([ok, ok]);
+    expect(layer.size).toEqual({ client: 0, server: 1, completed: 0, timers: 1 });
+    clock.advance(12_000);
+    expect(tx.state).toBe('Terminated');
+    expect(layer.size).toEqual({ client: 0, server: 0, completed: 0, timers: 0 });
+    expect(layer.counters).toMatchObject({ serverStarted: 1, serverRetransmissions: 1, serverAcks: 1 });
+  });
+
+  it('matches an RFC 2543 INVITE retransmission in Accepted by the To of the request kept as bytes (§17.2.3)', async () => {
+    const { clock, transport, tu, layer } = setup();
+    const old = inviteFromPeer('old-style-branch');
+    transport.deliver(old);
+    const first = tu.requests[0];
+    if (first === undefined) throw new Error('the TU got no INVITE');
+    first.tx.respond(createResponse(first.request, 200, { toTag: 't' }));
+    tu.requests.length = 0;
+    await collectGarbage();
+    clock.advance(10_000);
+    transport.deliver(old);
+    expect(tu.requests).toHaveLength(0);
+    expect(layer.counters.serverRetransmissions).toBe(1);
+    expect(transport.lines).toEqual(['SIP/2.0 200 OK']);
   });
 
   it('ends when Timer L fires (64*T1) and leaves the table empty', () => {

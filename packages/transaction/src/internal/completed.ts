@@ -11,7 +11,7 @@ const MAX_INTERNED = 4096;
  * for 32 s does not keep the whole message text alive through the substrings it was made of.
  * (Converting a string to a number flattens it in place.)
  */
-function flatten(s: string): void {
+export function flatten(s: string): void {
   void Number(s);
 }
 
