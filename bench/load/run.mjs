@@ -8,7 +8,7 @@
 //
 //   node load/run.mjs [--only sipkit|kamailio] [--loads register,auth,call] [--seconds 3]
 //                     [--start 500] [--step 1.25] [--max 20000] [--workers 1]
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -57,6 +57,9 @@ log_stderror=yes
 children=${WORKERS}
 disable_tcp=yes
 auto_aliases=no
+# The same UDP receive buffer sipkit-server asks for (limits.udpReceiveBuffer), both capped by
+# net.core.rmem_max.
+maxbuffer=4194304
 listen=udp:127.0.0.1:${port}
 alias="127.0.0.1:${port}"
 alias="${DOMAIN}"
@@ -214,8 +217,9 @@ async function main() {
     if (!load) throw new Error(`--loads: unknown load "${l}" (register, auth, call)`);
     return load;
   });
+  const rmemMax = readFileSync('/proc/sys/net/core/rmem_max', 'utf8').trim();
   console.log(
-    `bench/load on ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, ${WORKERS} worker(s) each`,
+    `bench/load on ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, ${WORKERS} worker(s) each, net.core.rmem_max ${rmemMax}`,
   );
   const results = {};
   for (const load of loads) {
