@@ -141,11 +141,25 @@ export interface ResponseOptions {
  * @public
  */
 export function randomToken(bytes = 8): string {
-  const b = new Uint8Array(bytes);
-  crypto.getRandomValues(b);
   let s = '';
-  for (const v of b) s += v.toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes; i++) s += HEX_BYTE[randomByte()] as string;
   return s;
+}
+
+const HEX_BYTE = Array.from({ length: 256 }, (_, v) => v.toString(16).padStart(2, '0'));
+/**
+ * Random bytes drawn 4 KiB at a time: each `crypto.getRandomValues` call costs microseconds
+ * whatever its size, and a proxy or registrar wants a fresh tag for nearly every response. Each
+ * byte is handed out once.
+ */
+const POOL = new Uint8Array(4096);
+let poolAt = POOL.length;
+function randomByte(): number {
+  if (poolAt === POOL.length) {
+    crypto.getRandomValues(POOL);
+    poolAt = 0;
+  }
+  return POOL[poolAt++] as number;
 }
 
 /**
