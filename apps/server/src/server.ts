@@ -1,10 +1,10 @@
 // sipkit-server: a registrar (RFC 3261 §10), a stateful proxy (§16) and digest authentication
 // (§22, RFC 7616) composed from the public APIs of the SIPKit packages, with logs, metrics and a
 // graceful shutdown around them.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as dns } from 'node:dns';
 import { readFileSync } from 'node:fs';
-import { type Credential, DigestServer } from '@sipkit/digest';
+import { type Credential, type DigestHash, DigestServer } from '@sipkit/digest';
 import { RedisLocationService } from '@sipkit/location-redis';
 import {
   createResponse,
@@ -104,6 +104,12 @@ async function openTransport(
   }
 }
 
+/** Digest's hashes (and its nonce HMAC) on OpenSSL rather than the package's portable TypeScript. */
+const nativeHash: DigestHash = (algorithm, data) =>
+  createHash(algorithm === 'MD5' ? 'md5' : algorithm === 'SHA-256' ? 'sha256' : 'sha512-256')
+    .update(data)
+    .digest();
+
 /** At most this many dropped messages are logged one by one each second. */
 const DROP_LOGS_PER_SECOND = 20;
 
@@ -188,6 +194,7 @@ export async function startServer(
     secret,
     realm,
     algorithms: config.auth.algorithms,
+    hash: nativeHash,
     credentials: { lookup: (username) => users.get(username) },
   });
   const { location, close: closeLocation } = openLocation(config, log, worker);

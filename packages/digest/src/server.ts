@@ -82,7 +82,9 @@ export interface ThrottleOptions {
  */
 export interface DigestServerOptions {
   /**
-   * The hash function.
+   * The hash function: for HA1, HA2 and the response, and (as SHA-256) for the HMAC that signs
+   * nonces. Plug in a native one where the platform has it (`node:crypto`'s `createHash`); the
+   * same secret gives the same nonces either way.
    * @defaultValue {@link builtinHash}
    */
   hash?: DigestHash;
@@ -300,6 +302,7 @@ export class DigestServer {
   readonly #counts: NonceCounts;
   readonly #throttle: Throttle | undefined;
   readonly #hash: DigestHash;
+  readonly #sha256: ((data: Uint8Array) => Uint8Array) | undefined;
 
   /**
    * @param options - secret, realm, credential store and the rest
@@ -312,6 +315,9 @@ export class DigestServer {
     }
     this.#secret = typeof secret === 'string' ? utf8(secret) : secret.slice();
     this.#hash = options.hash ?? builtinHash;
+    // Nonces are HMAC-SHA-256 on the same hash, when one is plugged in (RFC 2104 is built on any).
+    const plugged = options.hash;
+    this.#sha256 = plugged === undefined ? undefined : (data) => plugged('SHA-256', data);
     if (this.#secret.length < 16) {
       throw new RangeError(`DigestServerOptions.secret must be at least 16 bytes, got ${this.#secret.length}`);
     }
@@ -373,7 +379,7 @@ export class DigestServer {
    */
   challenge(request: SipRequest, options: ChallengeOptions = {}): SipResponse {
     const realm = this.#realmOf(request);
-    const nonce = mintNonce(this.#secret, realm, this.#now());
+    const nonce = mintNonce(this.#secret, realm, this.#now(), this.#sha256);
     let common = `realm=${quote(realm)}, nonce="${nonce}"`;
     if (this.#opaque !== undefined) common += `, opaque=${quote(this.#opaque)}`;
     const tail = `, qop=${this.#qopHeader}${options.stale === true ? ', stale=true' : ''}`;
@@ -446,7 +452,7 @@ export class DigestServer {
     // response could be replayed against another resource.
     if (!sameUri(request.uri, uri)) return { ok: false, reason: 'uri-mismatch', username };
 
-    const issued = checkNonce(this.#secret, realm, nonce);
+    const issued = checkNonce(this.#secret, realm, nonce, this.#sha256);
     if (issued === undefined) return { ok: false, reason: 'bad-nonce', username };
     if (this.#opaque !== undefined && param(c, 'opaque') !== this.#opaque) {
       return { ok: false, reason: 'bad-nonce', username };

@@ -56,4 +56,42 @@ describe('the DigestHash interface', () => {
     expect(serverCalls.length).toBeGreaterThan(0);
     expect(clientCalls.length).toBeGreaterThan(0);
   });
+
+  it('signs nonces with HMAC on the plugged-in SHA-256, the same nonces as the built-in one (RFC 2104)', async () => {
+    const calls: string[] = [];
+    const options = {
+      secret: 'a secret long enough for this',
+      realm: 'example.com',
+      credentials: { lookup: () => ({ password: 'secret' }) },
+      now: () => 1_800_000_000_000,
+    };
+    const builtin = new DigestServer(options);
+    const plugged = new DigestServer({ ...options, hash: nodeHash(calls) });
+    const make = (auth?: string) =>
+      createRequest({
+        method: 'REGISTER',
+        uri: 'sip:example.com',
+        headers: [
+          ['Via', 'SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKh'],
+          ['To', '<sip:alice@example.com>'],
+          ['From', '<sip:alice@example.com>;tag=1'],
+          ['Call-ID', 'h2'],
+          ['CSeq', '1 REGISTER'],
+          ...(auth === undefined ? [] : ([['Authorization', auth]] as [string, string][])),
+        ],
+      }) as SipRequest;
+    const challenge = plugged.challenge(make());
+    // Only the nonce's HMAC ran: two SHA-256 (inner and outer, RFC 2104 §2).
+    expect(calls).toEqual(['SHA-256', 'SHA-256']);
+    // A nonce minted on node:crypto checks at a server on the built-in hashes: the same MAC.
+    const client = new DigestClient({ username: 'alice', password: 'secret' });
+    const [[, auth] = ['', '']] = client.authorize(challenge, { method: 'REGISTER', uri: 'sip:example.com' });
+    expect((await builtin.verify(make(auth))).ok).toBe(true);
+    // And a forged one does not: flip a character of the MAC.
+    const forged = auth.replace(
+      /nonce="([^"]+)"/,
+      (_m, n: string) => `nonce="${n.slice(0, -1)}${n.endsWith('A') ? 'B' : 'A'}"`,
+    );
+    expect((await plugged.verify(make(forged))).ok).toBe(false);
+  });
 });

@@ -17,12 +17,15 @@ const MAC = 16;
 /** @internal length of a nonce in characters */
 export const NONCE_LENGTH = ((PAYLOAD + MAC) / 3) * 4;
 
-function mac(secret: Uint8Array, payload: Uint8Array, realm: string): Uint8Array {
+/** SHA-256, this package's or one plugged in. */
+type Sha256 = (data: Uint8Array) => Uint8Array;
+
+function mac(secret: Uint8Array, payload: Uint8Array, realm: string, sha256: Sha256 | undefined): Uint8Array {
   const r = utf8(realm);
   const m = new Uint8Array(PAYLOAD + r.length);
   m.set(payload.subarray(0, PAYLOAD));
   m.set(r, PAYLOAD);
-  return hmacSha256(secret, m).subarray(0, MAC);
+  return hmacSha256(secret, m, sha256).subarray(0, MAC);
 }
 
 /**
@@ -30,14 +33,14 @@ function mac(secret: Uint8Array, payload: Uint8Array, realm: string): Uint8Array
  *
  * @internal
  */
-export function mintNonce(secret: Uint8Array, realm: string, now: number): string {
+export function mintNonce(secret: Uint8Array, realm: string, now: number, sha256?: Sha256): string {
   const b = new Uint8Array(PAYLOAD + MAC);
   const t = Math.max(0, Math.floor(now));
   const view = new DataView(b.buffer);
   view.setUint16(0, Math.floor(t / 0x100000000));
   view.setUint32(2, t >>> 0);
   b.set(randomBytes(PAYLOAD - 6), 6);
-  b.set(mac(secret, b, realm), PAYLOAD);
+  b.set(mac(secret, b, realm, sha256), PAYLOAD);
   return base64url(b);
 }
 
@@ -47,11 +50,11 @@ export function mintNonce(secret: Uint8Array, realm: string, now: number): strin
  *
  * @internal
  */
-export function checkNonce(secret: Uint8Array, realm: string, nonce: string): number | undefined {
+export function checkNonce(secret: Uint8Array, realm: string, nonce: string, sha256?: Sha256): number | undefined {
   if (nonce.length !== NONCE_LENGTH) return undefined;
   const b = fromBase64url(nonce);
   if (b === undefined) return undefined;
-  if (!constantTimeEqualBytes(mac(secret, b, realm), b.subarray(PAYLOAD))) return undefined;
+  if (!constantTimeEqualBytes(mac(secret, b, realm, sha256), b.subarray(PAYLOAD))) return undefined;
   return nonceTime(b);
 }
 
