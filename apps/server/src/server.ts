@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as dns } from 'node:dns';
 import { readFileSync } from 'node:fs';
-import { type Credential, type DigestHash, DigestServer } from '@sipkit/digest';
+import { type Credential, computeHa1, type DigestHash, DigestServer } from '@sipkit/digest';
 import { RedisLocationService } from '@sipkit/location-redis';
 import {
   createResponse,
@@ -177,12 +177,19 @@ export async function startServer(
     ...config.users,
     ...(config.usersFile === undefined ? [] : parseUsersFile(readFileSync(config.usersFile, 'utf8'), config.usersFile)),
   ];
-  for (const u of listed) users.set(u.name, 'password' in u ? { password: u.password } : { ha1: u.ha1 });
+  // A password becomes its HA1 per algorithm once, here (RFC 7616 §3.4.2: HA1 is all the server
+  // needs), rather than at every request.
+  const ha1Of = (name: string, password: string): Credential => ({
+    ha1: Object.fromEntries(
+      config.auth.algorithms.map((a) => [a, computeHa1(a, name, realm, password, nativeHash)] as const),
+    ),
+  });
+  for (const u of listed) users.set(u.name, 'password' in u ? ha1Of(u.name, u.password) : { ha1: u.ha1 });
   const demoUsers: { name: string; password: string }[] = [];
   if (listed.length === 0) {
     for (const name of ['alice', 'bob']) {
       const password = worker?.demoUsers.find((u) => u.name === name)?.password ?? randomBytes(6).toString('base64url');
-      users.set(name, { password });
+      users.set(name, ha1Of(name, password));
       demoUsers.push({ name, password });
     }
   }
