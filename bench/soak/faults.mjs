@@ -260,6 +260,11 @@ async function malformedFlood(v) {
       counter(m0, 'sipkit_transport_total', 'event="malformed"');
     const code400 =
       counter(m, 'sipkit_responses_total', 'code="400"') - counter(m0, 'sipkit_responses_total', 'code="400"');
+    // A request the transport parsed but whose CSeq (or Call-ID, From, To) the transaction layer
+    // cannot read is answered 400 there, without a transaction, and counted there.
+    const txMalformed =
+      counter(m, 'sipkit_transactions_total', 'event="malformedRequests"') -
+      counter(m0, 'sipkit_transactions_total', 'event="malformedRequests"');
     const bad400 =
       counter(m, 'sipkit_transport_total', 'event="badRequestsAnswered"') -
       counter(m0, 'sipkit_transport_total', 'event="badRequestsAnswered"');
@@ -274,8 +279,8 @@ async function malformedFlood(v) {
     );
     v.check(
       'malformed-flood: malformed datagrams counted',
-      counted > 0 && counted + code400 + drops >= total,
-      `sent ${total} (${[...sent].map(([k, n]) => `${k} ${n}`).join(', ')}); counted ${counted + code400} = sipkit_transport_total{event="malformed"} +${counted} and sipkit_responses_total{code="400"} +${code400} (the proxy core's §16.3 400s); 400s answered by the transport ${bad400}, 400s back at the flooding socket ${answered400} (other answers ${otherAnswers}); kernel UDP receive-buffer drops on the host ${drops}`,
+      counted > 0 && counted + txMalformed + code400 + drops >= total,
+      `sent ${total} (${[...sent].map(([k, n]) => `${k} ${n}`).join(', ')}); counted ${counted + txMalformed + code400} = sipkit_transport_total{event="malformed"} +${counted}, sipkit_transactions_total{event="malformedRequests"} +${txMalformed} (the transaction layer's 400s) and sipkit_responses_total{code="400"} +${code400} (the proxy core's §16.3 400s); 400s answered by the transport ${bad400}, 400s back at the flooding socket ${answered400} (other answers ${otherAnswers}); kernel UDP receive-buffer drops on the host ${drops}`,
     );
     const h = await health(server);
     v.check(
