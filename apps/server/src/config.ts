@@ -75,6 +75,13 @@ export interface ServerConfig {
    * the command's own process).
    */
   readonly workers: number;
+  /**
+   * With several workers, the first port of the workers' own UDP sockets: worker `w` takes
+   * `workerPortBase + k × workers + w` on the address of the `k`-th UDP listener. Fixed ports
+   * keep a dialog reachable through a worker that was restarted, and fit a firewall. Absent: a
+   * port the system picks at each start.
+   */
+  readonly workerPortBase?: number;
 }
 
 /** The embedded defaults: what `pnpm start` runs on. */
@@ -259,6 +266,7 @@ export function checkConfig(raw: unknown, locate: Locate = () => undefined): Ser
       'http',
       'shutdownTimeoutMs',
       'workers',
+      'workerPortBase',
     ],
   );
   const listen =
@@ -342,6 +350,9 @@ export function checkConfig(raw: unknown, locate: Locate = () => undefined): Ser
         ? DEFAULTS.shutdownTimeoutMs
         : c.int(o.shutdownTimeoutMs, ['shutdownTimeoutMs'], 0, 600_000),
     workers: o.workers === undefined ? DEFAULTS.workers : c.int(o.workers, ['workers'], 1, MAX_WORKERS),
+    ...(o.workerPortBase === undefined
+      ? {}
+      : { workerPortBase: c.int(o.workerPortBase, ['workerPortBase'], 1, 65535 - MAX_WORKERS * 8) }),
   };
 }
 
@@ -437,6 +448,7 @@ export const USAGE = `usage: sipkit-server [options]
   --max-connections N      most TCP/TLS/WS connections at once
   --http HOST:PORT         serve /metrics and /health here; --no-http for nowhere
   --workers N              worker processes behind the listeners (default: one per core)
+  --worker-port-base PORT  fixed ports for the workers' own UDP sockets, from PORT up
   --log-level LEVEL        trace, debug, info, warn, error, silent
   --pretty                 readable logs for a terminal instead of JSON lines
   --help                   this text
@@ -499,6 +511,13 @@ export function configFromFlags(
   const workers = one('workers');
   if (workers !== undefined && (!/^[1-9]\d{0,1}$/.test(workers) || Number(workers) > MAX_WORKERS))
     throw new ConfigError('', `must be a whole number from 1 to ${MAX_WORKERS}, got "${workers}"`, '--workers');
+  const portBase = one('worker-port-base');
+  if (portBase !== undefined && (!/^[1-9]\d{0,4}$/.test(portBase) || Number(portBase) > 65535 - MAX_WORKERS * 8))
+    throw new ConfigError(
+      '',
+      `must be a port from 1 to ${65535 - MAX_WORKERS * 8}, got "${portBase}"`,
+      '--worker-port-base',
+    );
   const httpFlag = one('http');
   const http = flags['no-http'] === true ? false : httpFlag === undefined ? base.http : parseHostPort(httpFlag);
   if (http === undefined) throw new ConfigError('', `must be HOST:PORT, got "${httpFlag}"`, '--http');
@@ -520,5 +539,6 @@ export function configFromFlags(
     },
     http,
     workers: workers === undefined ? base.workers : Number(workers),
+    ...(portBase === undefined ? {} : { workerPortBase: Number(portBase) }),
   };
 }

@@ -37,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
         'no-http': { type: 'boolean' },
         'log-level': { type: 'string' },
         workers: { type: 'string' },
+        'worker-port-base': { type: 'string' },
         pretty: { type: 'boolean' },
         help: { type: 'boolean' },
       },

@@ -225,7 +225,17 @@ export async function startServer(
         );
       });
       opened.push(t);
-      transports.push(worker === undefined ? t : await worker.wrap(t, i, config.limits.udpReceiveBuffer));
+      // The k-th UDP listener's worker sockets: workerPortBase + k × workers + slot, when set.
+      const k = config.listen.slice(0, i).filter((x) => x.transport === 'udp').length;
+      const ownPort =
+        config.workerPortBase === undefined || worker === undefined
+          ? 0
+          : config.workerPortBase + k * worker.count + worker.slot;
+      transports.push(
+        worker === undefined
+          ? t
+          : await worker.wrap(t, i, { receiveBufferSize: config.limits.udpReceiveBuffer, ownPort }),
+      );
     }
   } catch (e) {
     await Promise.allSettled(opened.map((t) => t.close()));
@@ -423,6 +433,10 @@ export async function startServer(
     async targets(req): Promise<ProxyTarget[]> {
       const flow = overFlow.get(req);
       if (flow !== undefined) return [{ uri: req.uri, destination: flow }];
+      // Within a dialog the Request-URI is the remote target, a Contact (§12.2.1.1), not an
+      // address-of-record to look up, even when its host is one of our domains (127.0.0.1 in
+      // the defaults): it is the one target (§16.5).
+      if (inDialog(req)) return [{ uri: req.uri }];
       const ruri = req.requestUri;
       if (ruri.kind !== 'sip') return [];
       const bindings = await location.lookup(canonicalAor(ruri), Date.now());

@@ -267,12 +267,16 @@ export class WorkerLink {
    *
    * @param base - the listener as opened (the same one, in the same place, in every worker)
    * @param listener - its index in the configuration
-   * @param receiveBufferSize - for the worker's own UDP socket
+   * @param own - the worker's own UDP socket: its receive buffer, and its port (0: any)
    */
-  async wrap(base: Transport, listener: number, receiveBufferSize?: number): Promise<Transport> {
+  async wrap(
+    base: Transport,
+    listener: number,
+    own: { readonly receiveBufferSize?: number; readonly ownPort?: number } = {},
+  ): Promise<Transport> {
     this.#bases[listener] = base;
     base.listen((e) => this.#read(listener, e));
-    if (!base.reliable) return this.#wrapUdp(base, listener, receiveBufferSize);
+    if (!base.reliable) return this.#wrapUdp(base, listener, own.receiveBufferSize, own.ownPort ?? 0);
     const send = (bytes: Uint8Array, to: PeerAddress, flow?: string): Promise<string | undefined> => {
       let slot = this.#held.get(peerKey(listener, to)) ?? this.slot;
       let local: string | undefined;
@@ -305,10 +309,15 @@ export class WorkerLink {
   /** Per UDP listener: the peers whose last datagram came on the shared socket. */
   readonly #viaShared: Map<string, true>[] = [];
 
-  async #wrapUdp(shared: Transport, listener: number, receiveBufferSize: number | undefined): Promise<Transport> {
+  async #wrapUdp(
+    shared: Transport,
+    listener: number,
+    receiveBufferSize: number | undefined,
+    port: number,
+  ): Promise<Transport> {
     const own = await udpTransport({
       host: shared.local.address,
-      port: 0,
+      port,
       exclusive: true,
       ...(receiveBufferSize === undefined ? {} : { receiveBufferSize }),
     });

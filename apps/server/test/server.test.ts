@@ -68,6 +68,24 @@ describe('sipkit-server', () => {
     expect(text).toMatch(/sipkit_requests_total\{method="BYE"\} 1/);
   });
 
+  it('routes a dialog’s requests to the remote target even when its host is one of our domains (§12.2.1.1, §16.5)', async () => {
+    // The embedded defaults serve 127.0.0.1 too, where the user agents' Contacts are.
+    const { server } = await started({ domains: ['sipkit.test', '127.0.0.1'] });
+    const alice = await ua(server, 'alice');
+    const bob = await ua(server, 'bob');
+    expect((await bob.register('sip:sipkit.test')).status).toBe(200);
+    let incoming: { state: string } | undefined;
+    bob.on('invite', (c) => {
+      incoming = c;
+      c.accept({ body: 'v=0\r\n' });
+    });
+    const call = alice.invite('sip:bob@sipkit.test', { body: 'v=0\r\n' });
+    await until(() => call.state === 'established');
+    // The BYE's Request-URI is bob's Contact, sip:bob@127.0.0.1:port: not an AOR to look up.
+    expect((await call.bye()).status).toBe(200);
+    expect(incoming?.state).toBe('terminated');
+  });
+
   it('connects a call over TCP and sends it over the callee’s own registration connection (RFC 5626 §5.3)', async () => {
     const { server } = await started();
     const alice = await ua(server, 'alice', { transport: 'tcp' });

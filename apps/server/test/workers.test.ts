@@ -2,8 +2,9 @@
 // and over a connection another worker holds; a killed worker is restarted and the registrations
 // survive it; SIGTERM drains them all.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createSocket, type Socket } from 'node:dgram';
 import { join } from 'node:path';
-import type { UserAgent } from '@sipkit/dialog';
+import type { IncomingCall, UserAgent } from '@sipkit/dialog';
 import { UserAgent as Agent } from '@sipkit/dialog';
 import type { Transport } from '@sipkit/transport';
 import { tcpTransport, udpTransport } from '@sipkit/transport-node';
@@ -198,5 +199,78 @@ describe('sipkit-server --workers 2', () => {
     expect(await server.exited).toBe(0);
     expect(server.lines.filter((l) => l.msg === 'worker stopped')).toHaveLength(2);
     expect(server.lines.at(-1)?.msg).toBe('sipkit-server stopped');
+  }, 60_000);
+});
+
+/** A base port with `n` consecutive UDP ports free on 127.0.0.1 at the moment. */
+async function freeUdpPorts(n: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const sockets = await Promise.all(
+      Array.from({ length: n }, (_, i) => {
+        const s = createSocket('udp4');
+        return new Promise<Socket | undefined>((resolve) => {
+          s.once('error', () => resolve(undefined));
+          s.bind(base + i, '127.0.0.1', () => resolve(s));
+        });
+      }),
+    );
+    for (const s of sockets) s?.close();
+    if (sockets.every((s) => s !== undefined)) return base;
+  }
+  throw new Error('no free UDP port range');
+}
+
+describe('sipkit-server --workers 2 --worker-port-base', () => {
+  it('keeps a dialog reachable through its worker after that worker is restarted: the BYE still gets through', async () => {
+    const port = await freePort();
+    const base = await freeUdpPorts(2);
+    const server = run([
+      '--workers',
+      '2',
+      '--udp',
+      `127.0.0.1:${port}`,
+      '--worker-port-base',
+      String(base),
+      '--no-http',
+    ]);
+    const agents: UserAgent[] = [];
+    try {
+      const started = await until(() => server.lines.find((l) => l.msg === 'sipkit-server started'), 20_000);
+      const pw = (user: string) =>
+        String(
+          server.lines.find((l) => l.msg === 'demo user (no users configured)' && l.user === `${user}@sipkit.test`)
+            ?.password,
+        );
+      const alice = await agent(port, 'alice', 'udp', pw('alice'));
+      const bob = await agent(port, 'bob', 'udp', pw('bob'));
+      agents.push(alice, bob);
+      expect((await bob.register('sip:sipkit.test')).status).toBe(200);
+      let rr: string | undefined;
+      let incoming: IncomingCall | undefined;
+      bob.on('invite', (c) => {
+        incoming = c;
+        rr = c.invite.getValues('Record-Route')[0];
+        c.accept({ body: 'v=0\r\n' });
+      });
+      const call = alice.invite('sip:bob@sipkit.test', { body: 'v=0\r\n' });
+      await until(() => call.state === 'established');
+      // The dialog's route names one worker's own fixed port: base + slot.
+      const rrPort = Number(/:(\d+);lr>$/.exec(rr ?? '')?.[1]);
+      expect([base, base + 1]).toContain(rrPort);
+      const slot = rrPort - base;
+      const victim = (started.workers as { slot: number; pid: number }[])[slot]?.pid as number;
+      process.kill(victim, 'SIGKILL');
+      await until(() => server.lines.find((l) => l.msg === 'worker restarted' && l.slot === slot), 10_000);
+      // The restarted worker holds no state for the call, but the BYE is routed by its Route
+      // header (§16.4, §16.6): it reaches bob, and bob's 200 comes back.
+      const answer = await call.bye();
+      expect(answer.status).toBe(200);
+      // Bob got it: his side of the call ended on the BYE, not on a timeout of ours.
+      expect(incoming?.state).toBe('terminated');
+    } finally {
+      await Promise.all(agents.map((a) => a.close()));
+      server.child.kill('SIGKILL');
+    }
   }, 60_000);
 });
