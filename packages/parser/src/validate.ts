@@ -48,7 +48,12 @@ export interface RequestValidationOptions {
   schemes?: Iterable<string>;
   /** Option tags this element supports; other Require tags get 420 (§8.2.2.3). */
   supported?: Iterable<string>;
-  /** Check Proxy-Require instead of Require, as a proxy does (§16.3 step 5). */
+  /**
+   * Check as a proxy does (§16.3): Proxy-Require instead of Require (step 5), and of the header
+   * fields only those a proxy acts on (the mandatory ones of §8.1.1, Max-Forwards, Route and
+   * Proxy-Require): "any other components, well-formed or not, SHOULD be ignored" (step 1), so
+   * a malformed Date or Contact is not a reason to refuse a request a proxy passes on.
+   */
   proxy?: boolean;
   /** Body types this element understands (`application/sdp`); others get 415 (§8.2.3). */
   contentTypes?: Iterable<string>;
@@ -114,8 +119,11 @@ class Collector {
   }
 }
 
-/** Checks shared by requests and responses: the §8.1.1 headers every message carries. */
-function common(msg: SipMessage, c: Collector): void {
+/**
+ * Checks shared by requests and responses: the §8.1.1 headers every message carries, and (unless
+ * `proxy`) the other header fields an endpoint reads.
+ */
+function common(msg: SipMessage, c: Collector, proxy = false): void {
   // A CR that is not part of a CRLF has no place in a header section (RFC 3261 §7). The parser
   // finds every bare LF; a bare CR inside a value is caught here, off the parser's hot path.
   if (BARE_CR.test(msg._text.slice(0, msg._headEnd))) c.add(400, 'Bare CR in the header section');
@@ -139,9 +147,14 @@ function common(msg: SipMessage, c: Collector): void {
   c.read('Call-ID', () => msg.callId);
   c.read('CSeq', () => msg.cseq);
   c.read('Max-Forwards', () => msg.maxForwards);
+  c.read('Route', () => msg.routes);
+  // RFC 3261 §16.3 step 1: a proxy leaves the rest alone.
+  if (proxy) {
+    c.read('Proxy-Require', () => msg.proxyRequire);
+    return;
+  }
   const contacts = c.read('Contact', () => msg.contacts);
   if (contacts !== undefined && contacts !== '*') for (const ct of contacts) c.read('Contact', () => ct.uri);
-  c.read('Route', () => msg.routes);
   c.read('Record-Route', () => msg.recordRoutes);
   c.read('Content-Type', () => msg.contentType);
   c.read('Expires', () => msg.expires);
@@ -168,7 +181,7 @@ export function validateRequest(req: SipRequest, options: RequestValidationOptio
     c.add(505, `SIP version ${req.version} not supported`);
     return c.result();
   }
-  common(req, c);
+  common(req, c, options.proxy === true);
   const ruri = c.read('Request-URI', () => req.requestUri);
   // RFC 3261 §19.1.1 (table): headers are not allowed in a Request-URI.
   if (ruri?.kind === 'sip' && ruri.headers.size > 0) c.add(400, 'Request-URI carries headers', 'Request-URI');

@@ -26,6 +26,20 @@ describe('request validation (RFC 3261 §8.2, §16.3)', () => {
     });
   });
 
+  it('as a proxy, ignores malformed header fields a proxy does not act on, but not the ones it does (§16.3 step 1)', () => {
+    const m = base('Date: the day after tomorrow\r\nContact: <<sip:x\r\nExpires: soon\r\n');
+    expect(validateRequest(m).status).toBe(400);
+    expect(validateRequest(m, { proxy: true }).ok).toBe(true);
+    const route = base('Route: <sip:p1.example.com;lr\r\n');
+    expect(validateRequest(route, { proxy: true })).toMatchObject({
+      ok: false,
+      status: 400,
+      reason: 'Malformed Route',
+    });
+    const pr = base('Proxy-Require: ,,\r\n');
+    expect(validateRequest(pr, { proxy: true }).ok).toBe(false);
+  });
+
   it('answers 400 for a missing or repeated mandatory header (§8.1.1)', () => {
     const m = base();
     m.remove('Call-ID');

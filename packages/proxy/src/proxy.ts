@@ -487,8 +487,9 @@ export class SipProxy {
       return createResponse(req, status, { ...(reason === undefined ? {} : { reason }), headers });
     };
     // §16.3 step 1: well-formed enough to proxy: the mandatory header fields present, single
-    // and readable (a CSeq that does not parse, a second Call-ID …), answered 400 with the reason.
-    const syntax = validateRequest(req);
+    // and readable (a CSeq that does not parse, a second Call-ID …), answered 400 with the reason;
+    // the header fields a proxy does not act on are not its business.
+    const syntax = validateRequest(req, { proxy: true });
     if (!syntax.ok && syntax.status === 400) return refuse(400, syntax.reason);
     // §16.3 step 2: the URI scheme.
     let ruri: Uri;

@@ -273,6 +273,16 @@ describe('§16.3 validation', () => {
     expect(reasons).toEqual([expect.stringMatching(/^Bad Request \(CSeq/), 'More than one Call-ID']);
   });
 
+  it('ignores malformed header fields it does not act on (a Date, a Contact), but not a malformed Route (step 1)', async () => {
+    const { clock, send, answers, reasons } = raw();
+    // Nobody is registered: a request that passes validation is answered 480 (§16.5).
+    await send(req('\r\nMax-Forwards: 70\r\nDate: the day after tomorrow\r\nContact: <<sip:nowhere'));
+    await send(req('\r\nMax-Forwards: 70\r\nRoute: <sip:10.0.0.10;lr', 'sip:bob@example.com', 'z9hG4bKv5'));
+    await clock.advanceAsync(50);
+    expect(answers).toEqual(['480', '400']);
+    expect(reasons[1]).toMatch(/Route/);
+  });
+
   it('answers an unsupported Proxy-Require with 420, and a tel: Request-URI with 416', async () => {
     const { clock, send, answers } = raw();
     await send(req('\r\nMax-Forwards: 70\r\nProxy-Require: foo'));
