@@ -1,5 +1,7 @@
 // Shared by the server tests: a server on free loopback ports, user agents, a log sink.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { type AddressInfo, createServer } from 'node:net';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { UserAgent } from '@sipkit/dialog';
 import type { Transport } from '@sipkit/transport';
@@ -62,9 +64,12 @@ export function portOf(server: SipKitServer, transport: string): number {
   return l.port;
 }
 
-/** A user agent for `user` on its own UDP (or TCP) socket, routed through the server. */
+/**
+ * A user agent for `user` on its own UDP (or TCP) socket, routed through the server (or a
+ * server's port, UDP and TCP alike, for one running as a process).
+ */
 export async function userAgent(
-  server: SipKitServer,
+  server: SipKitServer | number,
   user: string,
   options: { transport?: 'udp' | 'tcp'; password?: string } = {},
 ): Promise<UserAgent> {
@@ -73,7 +78,7 @@ export async function userAgent(
     protocol === 'udp'
       ? await udpTransport({ host: '127.0.0.1', port: 0 })
       : await tcpTransport({ host: '127.0.0.1', port: 0 });
-  const port = portOf(server, protocol);
+  const port = typeof server === 'number' ? server : portOf(server, protocol);
   return new UserAgent({
     transports: [transport],
     aor: `sip:${user}@sipkit.test`,
@@ -95,4 +100,37 @@ export async function until<T>(read: () => T | false | undefined, ms = 10_000): 
     if (Date.now() > end) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** sipkit-server as a process: its JSON log lines parsed as they come. */
+export interface RunningServer {
+  readonly child: ChildProcess;
+  readonly lines: Record<string, unknown>[];
+  readonly stderr: () => string;
+  readonly exited: Promise<number | null>;
+}
+
+/** Starts the built command (`dist/main.js`) with `args`. */
+export function runServer(args: readonly string[]): RunningServer {
+  const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'dist', 'main.js'), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Record<string, unknown>[] = [];
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+    let nl = out.indexOf('\n');
+    while (nl >= 0) {
+      const line = out.slice(0, nl);
+      out = out.slice(nl + 1);
+      if (line.trim() !== '') lines.push(JSON.parse(line));
+      nl = out.indexOf('\n');
+    }
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, lines, stderr: () => err, exited };
 }

@@ -1,45 +1,20 @@
 // The sipkit-server command as a process: start-up log, demo users, flags, SIGTERM.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { until } from './helpers.js';
+import { type RunningServer, runServer, until } from './helpers.js';
 
-const MAIN = join(import.meta.dirname, '..', 'dist', 'main.js');
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const c of children.splice(0)) c.kill('SIGKILL');
 });
 
-interface Running {
-  readonly child: ChildProcess;
-  readonly lines: Record<string, unknown>[];
-  readonly stderr: () => string;
-  readonly exited: Promise<number | null>;
-}
-
-function run(args: readonly string[]): Running {
-  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const lines: Record<string, unknown>[] = [];
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-    let nl = out.indexOf('\n');
-    while (nl >= 0) {
-      const line = out.slice(0, nl);
-      out = out.slice(nl + 1);
-      if (line.trim() !== '') lines.push(JSON.parse(line));
-      nl = out.indexOf('\n');
-    }
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    err += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, lines, stderr: () => err, exited };
+function run(args: readonly string[]): RunningServer {
+  const r = runServer(args);
+  children.push(r.child);
+  return r;
 }
 
 describe('sipkit-server (the command)', () => {

@@ -1,18 +1,11 @@
 // `sipkit-server --workers N`: every message of a call reaches the worker that owns it, over UDP
 // and over a connection another worker holds; a killed worker is restarted and the registrations
 // survive it; SIGTERM drains them all.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { join } from 'node:path';
 import type { IncomingCall, UserAgent } from '@sipkit/dialog';
-import { UserAgent as Agent } from '@sipkit/dialog';
-import type { Transport } from '@sipkit/transport';
-import { tcpTransport, udpTransport } from '@sipkit/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callIdHash, callIdStringHash } from '../src/owner.js';
-import { freePort, until } from './helpers.js';
-
-const MAIN = join(import.meta.dirname, '..', 'dist', 'main.js');
+import { freePort, type RunningServer, runServer, until, userAgent } from './helpers.js';
 
 describe('the owner of a message (Call-ID hash)', () => {
   const msg = (head: string) => Buffer.from(`INVITE sip:b@x SIP/2.0\r\n${head}\r\n\r\nCall-ID: not-this\r\n`);
@@ -31,45 +24,6 @@ describe('the owner of a message (Call-ID hash)', () => {
   });
 });
 
-interface Running {
-  readonly child: ChildProcess;
-  readonly lines: Record<string, unknown>[];
-  readonly exited: Promise<number | null>;
-}
-
-function run(args: readonly string[]): Running {
-  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines: Record<string, unknown>[] = [];
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-    let nl = out.indexOf('\n');
-    while (nl >= 0) {
-      const line = out.slice(0, nl);
-      out = out.slice(nl + 1);
-      if (line.trim() !== '') lines.push(JSON.parse(line));
-      nl = out.indexOf('\n');
-    }
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, lines, exited };
-}
-
-/** A user agent on its own socket, routed through the server's listener on `port`. */
-async function agent(port: number, user: string, protocol: 'udp' | 'tcp', password: string): Promise<UserAgent> {
-  const transport: Transport =
-    protocol === 'udp'
-      ? await udpTransport({ host: '127.0.0.1', port: 0 })
-      : await tcpTransport({ host: '127.0.0.1', port: 0 });
-  return new Agent({
-    transports: [transport],
-    aor: `sip:${user}@sipkit.test`,
-    credentials: { username: user, password },
-    outboundRoute: [`<sip:127.0.0.1:${port};transport=${protocol};lr>`],
-    sessionExpires: 0,
-  });
-}
-
 /** One sample of a metric family from the Prometheus text, summed over its label values. */
 function metric(text: string, name: string, label?: string): number {
   let sum = 0;
@@ -84,7 +38,7 @@ function metric(text: string, name: string, label?: string): number {
 }
 
 describe('sipkit-server --workers 2', () => {
-  let server: Running;
+  let server: RunningServer;
   let port: number;
   let http: string;
   const agents: UserAgent[] = [];
@@ -92,7 +46,7 @@ describe('sipkit-server --workers 2', () => {
 
   beforeAll(async () => {
     port = await freePort();
-    server = run([
+    server = runServer([
       '--workers',
       '2',
       '--udp',
@@ -127,8 +81,8 @@ describe('sipkit-server --workers 2', () => {
   });
 
   it('completes calls whose messages land on either worker: each reaches the owner of its Call-ID', async () => {
-    const alice = await agent(port, 'alice', 'udp', passwords.get('alice') as string);
-    const bob = await agent(port, 'bob', 'udp', passwords.get('bob') as string);
+    const alice = await userAgent(port, 'alice', { transport: 'udp', password: passwords.get('alice') as string });
+    const bob = await userAgent(port, 'bob', { transport: 'udp', password: passwords.get('bob') as string });
     agents.push(alice, bob);
     // Registered through one worker, the binding is there for both (the primary holds it).
     expect((await bob.register('sip:sipkit.test')).status).toBe(200);
@@ -154,8 +108,8 @@ describe('sipkit-server --workers 2', () => {
 
   it('reaches a user registered over TCP from either worker, over the connection the other holds (RFC 5626)', async () => {
     // alice registers over TCP (one worker holds the connection); bob calls from UDP.
-    const bob = await agent(port, 'bob', 'udp', passwords.get('bob') as string);
-    const alice = await agent(port, 'alice', 'tcp', passwords.get('alice') as string);
+    const bob = await userAgent(port, 'bob', { transport: 'udp', password: passwords.get('bob') as string });
+    const alice = await userAgent(port, 'alice', { transport: 'tcp', password: passwords.get('alice') as string });
     agents.push(bob, alice);
     expect((await alice.register('sip:sipkit.test')).status).toBe(200);
     let reached = 0;
@@ -182,7 +136,7 @@ describe('sipkit-server --workers 2', () => {
     await until(() => server.lines.find((l) => l.msg === 'worker died' && l.pid === victim));
     const restarted = await until(() => server.lines.find((l) => l.msg === 'worker restarted' && l.slot === 1));
     expect(restarted.pid).not.toBe(victim);
-    const alice = await agent(port, 'alice', 'udp', passwords.get('alice') as string);
+    const alice = await userAgent(port, 'alice', { transport: 'udp', password: passwords.get('alice') as string });
     agents.push(alice);
     // bob (UDP) registered before the kill and did not register again.
     for (let i = 0; i < 10; i++) {
@@ -225,7 +179,7 @@ describe('sipkit-server --workers 2 --worker-port-base', () => {
   it('keeps a dialog reachable through its worker after that worker is restarted: the BYE still gets through', async () => {
     const port = await freePort();
     const base = await freeUdpPorts(2);
-    const server = run([
+    const server = runServer([
       '--workers',
       '2',
       '--udp',
@@ -242,8 +196,8 @@ describe('sipkit-server --workers 2 --worker-port-base', () => {
           server.lines.find((l) => l.msg === 'demo user (no users configured)' && l.user === `${user}@sipkit.test`)
             ?.password,
         );
-      const alice = await agent(port, 'alice', 'udp', pw('alice'));
-      const bob = await agent(port, 'bob', 'udp', pw('bob'));
+      const alice = await userAgent(port, 'alice', { transport: 'udp', password: pw('alice') });
+      const bob = await userAgent(port, 'bob', { transport: 'udp', password: pw('bob') });
       agents.push(alice, bob);
       expect((await bob.register('sip:sipkit.test')).status).toBe(200);
       let rr: string | undefined;
