@@ -6,9 +6,10 @@
 // message must reach the worker that holds its call: the owner is a hash of the Call-ID (see
 // owner.ts), the same for every message of a call. A worker that reads a message it does not own
 // forwards its bytes, with the source address and the flow it came on, to the owner over a
-// private loopback socket. The owner answers from the shared UDP socket itself (so replies leave
-// from the listening port, RFC 3261 §18.2.2), and over a connection by asking the worker that
-// holds it. Which worker holds a connection to which peer is announced through the primary, so a
+// private loopback socket. Each worker also has a UDP socket of its own, which its Via and
+// Record-Route name, so the rest of a call mostly comes straight to it (see WorkerLink.wrap); it
+// answers a datagram from the socket the peer used (RFC 3581 §4), and over a connection by asking
+// the worker that holds it. Which worker holds a connection to which peer is announced through the primary, so a
 // request for a flow-bound registration (RFC 5626) goes out over the right connection wherever it
 // was routed. Registrations live in the location service: the primary's memory (over IPC) or
 // Redis, so a worker that dies and is restarted loses none of them.
