@@ -17,7 +17,8 @@ function run(args: readonly string[]): RunningServer {
   return r;
 }
 
-describe('sipkit-server (the command)', () => {
+// Each run starts a primary and a worker per core: on a busy 2-core machine that takes seconds.
+describe('sipkit-server (the command)', { timeout: 30_000 }, () => {
   it('starts, prints its demo users, serves /health, and stops cleanly on SIGTERM', async () => {
     const s = run(['--udp', '127.0.0.1:0', '--tcp', '127.0.0.1:0', '--http', '127.0.0.1:0']);
     const started = await until(() => s.lines.find((l) => l.msg === 'sipkit-server started'));
