@@ -1,10 +1,17 @@
 // sipkit-server: a registrar (RFC 3261 §10), a stateful proxy (§16) and digest authentication
 // (§22, RFC 7616) composed from the public APIs of the SIPKit packages, with logs, metrics and a
 // graceful shutdown around them.
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { promises as dns } from 'node:dns';
 import { readFileSync } from 'node:fs';
-import { type Credential, computeHa1, type DigestHash, DigestServer } from '@sipkit/digest';
+import {
+  type Credential,
+  computeHa1,
+  type DigestAlgorithm,
+  type DigestHash,
+  type DigestHexHash,
+  DigestServer,
+} from '@sipkit/digest';
 import { RedisLocationService } from '@sipkit/location-redis';
 import {
   createResponse,
@@ -104,11 +111,15 @@ async function openTransport(
   }
 }
 
-/** Digest's hashes (and its nonce HMAC) on OpenSSL rather than the package's portable TypeScript. */
-const nativeHash: DigestHash = (algorithm, data) =>
-  createHash(algorithm === 'MD5' ? 'md5' : algorithm === 'SHA-256' ? 'sha256' : 'sha512-256')
-    .update(data)
-    .digest();
+const opensslName = (algorithm: DigestAlgorithm): string =>
+  algorithm === 'MD5' ? 'md5' : algorithm === 'SHA-256' ? 'sha256' : 'sha512-256';
+/**
+ * Digest's hashes (and its nonce HMAC) on OpenSSL rather than the package's portable TypeScript,
+ * through `crypto.hash`, the one-shot form (Node 20.12): no Hash object per call.
+ */
+const nativeHash: DigestHash = (algorithm, data) => hash(opensslName(algorithm), data, 'buffer');
+/** The same, text in and hex out, for HA2 and the response. */
+const nativeHexHash: DigestHexHash = (algorithm, data) => hash(opensslName(algorithm), data, 'hex');
 
 /** At most this many dropped messages are logged one by one each second. */
 const DROP_LOGS_PER_SECOND = 20;
@@ -202,6 +213,7 @@ export async function startServer(
     realm,
     algorithms: config.auth.algorithms,
     hash: nativeHash,
+    hexHash: nativeHexHash,
     credentials: { lookup: (username) => users.get(username) },
   });
   const { location, close: closeLocation } = openLocation(config, log, worker);
@@ -375,6 +387,21 @@ export async function startServer(
         },
         'dropped',
       );
+    },
+    // RFC 3261 §8.2.7: a REGISTER the registrar can answer at once (a challenge to one without
+    // credentials, a foreign domain) is answered without a server transaction, as Kamailio's
+    // registrar does through `sl`: a flood of them leaves nothing behind.
+    statelessAnswer(req, from) {
+      if (req.method !== 'REGISTER' || draining) return undefined;
+      const ruri = req.requestUri;
+      // Another domain's REGISTER is refused below with our reason (§10.3 step 1).
+      if (ruri.kind === 'sip' && !isOurs(ruri)) return undefined;
+      const res = registrar.statelessAnswer(req);
+      if (res === undefined) return undefined;
+      metrics.requests.inc({ method: 'REGISTER' });
+      if (log.isLevelEnabled('debug'))
+        log.debug({ method: req.method, callId: req.callId, source: flowUri(from) }, 'request');
+      return res;
     },
     async onRequest(req, from) {
       metrics.requests.inc({ method: metrics.method(req.method) });

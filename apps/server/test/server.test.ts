@@ -170,6 +170,37 @@ describe('sipkit-server', () => {
     expect((await alice.register('sip:sipkit.test')).status).toBe(200);
   });
 
+  it('challenges a REGISTER without credentials statelessly (§8.2.7): no transaction, a retransmission answered anew', async () => {
+    const { server } = await started();
+    const port = portOf(server, 'udp');
+    const sock = createSocket('udp4');
+    const replies: string[] = [];
+    sock.on('message', (m) => replies.push(m.toString('latin1')));
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    const register =
+      'REGISTER sip:sipkit.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:1;rport;branch=z9hG4bKsl1\r\n' +
+      'From: <sip:alice@sipkit.test>;tag=1\r\nTo: <sip:alice@sipkit.test>\r\nCall-ID: sl1\r\nCSeq: 1 REGISTER\r\n' +
+      'Contact: <sip:alice@127.0.0.1:1>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n';
+    sock.send(register, port, '127.0.0.1');
+    await until(() => replies.length === 1);
+    sock.send(register, port, '127.0.0.1');
+    await until(() => replies.length === 2);
+    sock.close();
+    const nonces = replies.map((r) => /^SIP\/2\.0 401 [\s\S]*nonce="([^"]+)"/.exec(r)?.[1]);
+    // Each copy was challenged on its own: no transaction resent the first 401.
+    expect(nonces[0]).toBeDefined();
+    expect(nonces[1]).toBeDefined();
+    expect(nonces[1]).not.toBe(nonces[0]);
+    expect(server.proxy.layer?.size).toMatchObject({ server: 0, completed: 0 });
+    const text = await (await fetch(`${server.http?.url}/metrics`)).text();
+    expect(text).toMatch(/sipkit_transactions_total\{event="statelessAnswers"\} 2/);
+    expect(text).toMatch(/sipkit_requests_total\{method="REGISTER"\} 2/);
+    // A client that answers the challenge registers as before (statefully).
+    const alice = await ua(server, 'alice');
+    expect((await alice.register('sip:sipkit.test')).status).toBe(200);
+    expect(server.registrar.counters).toMatchObject({ challenged: 3, ok: 1 });
+  });
+
   it('counts every dropped datagram but logs at most 20 a second one by one, then sums up the rest', async () => {
     const { server, logs } = await started();
     const port = portOf(server, 'udp');

@@ -59,6 +59,16 @@ export function hashOf(algorithm: DigestAlgorithm): (data: Uint8Array) => Uint8A
 export type DigestHash = (algorithm: DigestAlgorithm, data: Uint8Array) => Uint8Array;
 
 /**
+ * H(data) of RFC 7616 §3.4.1 straight from text: the lowercase hex digest of the UTF-8 bytes of
+ * `data` under `algorithm`. A platform's one-shot hash does this without the byte arrays in
+ * between (`node:crypto`'s `hash(name, data, 'hex')`, about four times faster than
+ * {@link DigestHash} through `createHash` for the short strings of digest).
+ *
+ * @public
+ */
+export type DigestHexHash = (algorithm: DigestAlgorithm, data: string) => string;
+
+/**
  * The hashes written in this package (RFC 1321 MD5, FIPS 180-4 SHA-256 and SHA-512/256).
  *
  * @public
@@ -70,8 +80,15 @@ export const builtinHash: DigestHash = (algorithm, data) => hashOf(algorithm)(da
  *
  * @internal
  */
-export function H(algorithm: DigestAlgorithm, data: string | Uint8Array, hash: DigestHash = builtinHash): string {
-  return hex(hash(algorithm, typeof data === 'string' ? utf8(data) : data));
+export function H(
+  algorithm: DigestAlgorithm,
+  data: string | Uint8Array,
+  hash: DigestHash = builtinHash,
+  hexHash?: DigestHexHash,
+): string {
+  if (typeof data === 'string')
+    return hexHash === undefined ? hex(hash(algorithm, utf8(data))) : hexHash(algorithm, data);
+  return hex(hash(algorithm, data));
 }
 
 /**
@@ -129,13 +146,14 @@ export function computeResponse(
     body: Uint8Array | undefined;
   },
   hash: DigestHash = builtinHash,
+  hexHash?: DigestHexHash,
 ): string {
   // RFC 7616 §3.4.3: A2 = Method:request-uri, with :H(entity-body) for auth-int.
   const a2 =
     parts.qop === 'auth-int'
       ? `${parts.method}:${parts.uri}:${H(algorithm, parts.body ?? new Uint8Array(0), hash)}`
       : `${parts.method}:${parts.uri}`;
-  const ha2 = H(algorithm, a2, hash);
-  if (parts.qop === undefined) return H(algorithm, `${ha1}:${parts.nonce}:${ha2}`, hash);
-  return H(algorithm, `${ha1}:${parts.nonce}:${parts.nc}:${parts.cnonce}:${parts.qop}:${ha2}`, hash);
+  const ha2 = H(algorithm, a2, hash, hexHash);
+  if (parts.qop === undefined) return H(algorithm, `${ha1}:${parts.nonce}:${ha2}`, hash, hexHash);
+  return H(algorithm, `${ha1}:${parts.nonce}:${parts.nc}:${parts.cnonce}:${parts.qop}:${ha2}`, hash, hexHash);
 }

@@ -27,7 +27,14 @@
  * @packageDocumentation
  */
 
-export { builtinHash, computeHa1, DIGEST_ALGORITHMS, type DigestAlgorithm, type DigestHash } from './algorithms.js';
+export {
+  builtinHash,
+  computeHa1,
+  DIGEST_ALGORITHMS,
+  type DigestAlgorithm,
+  type DigestHash,
+  type DigestHexHash,
+} from './algorithms.js';
 export {
   type DigestAuthorizationOptions,
   DigestClient,

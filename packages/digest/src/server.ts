@@ -2,15 +2,16 @@ import { type AuthValue, createResponse, quote, type SipRequest, type SipRespons
 import {
   algorithmOf,
   builtinHash,
-  computeHa1,
   computeResponse,
   type DigestAlgorithm,
   type DigestHash,
+  type DigestHexHash,
+  H,
   hexLength,
 } from './algorithms.js';
 import { constantTimeEqual, utf8 } from './internal/bytes.js';
 import { isDigest, param, readAuth, sameUri } from './internal/headers.js';
-import { checkNonce, mintNonce } from './internal/nonce.js';
+import { NonceSigner } from './internal/nonce.js';
 import { NonceCounts } from './internal/replay.js';
 import { Throttle } from './internal/throttle.js';
 
@@ -88,6 +89,12 @@ export interface DigestServerOptions {
    * @defaultValue {@link builtinHash}
    */
   hash?: DigestHash;
+  /**
+   * The same hashes straight from text to hex, for the per-request ones (HA2 and the response,
+   * HA1 from a password): faster where the platform has a one-shot hash. It must agree with
+   * `hash`. By default `hash`, with the text encoded as UTF-8 and the digest as hex.
+   */
+  hexHash?: DigestHexHash;
   /**
    * The key nonces are signed with (HMAC-SHA-256), at least 16 bytes. Every server instance that
    * should accept another's nonces needs the same secret.
@@ -290,7 +297,6 @@ function positive(name: string, value: number | undefined, fallback: number, int
  * @public
  */
 export class DigestServer {
-  readonly #secret: Uint8Array;
   readonly #realm: string | ((request: SipRequest) => string);
   readonly #store: CredentialStore;
   readonly #algorithms: readonly DigestAlgorithm[];
@@ -302,7 +308,8 @@ export class DigestServer {
   readonly #counts: NonceCounts;
   readonly #throttle: Throttle | undefined;
   readonly #hash: DigestHash;
-  readonly #sha256: ((data: Uint8Array) => Uint8Array) | undefined;
+  readonly #hexHash: DigestHexHash | undefined;
+  readonly #nonces: NonceSigner;
 
   /**
    * @param options - secret, realm, credential store and the rest
@@ -313,14 +320,18 @@ export class DigestServer {
     if (secret === undefined || secret === null || (typeof secret !== 'string' && !(secret instanceof Uint8Array))) {
       throw new RangeError('DigestServerOptions.secret is required: a string or bytes, at least 16 bytes long');
     }
-    this.#secret = typeof secret === 'string' ? utf8(secret) : secret.slice();
+    const key = typeof secret === 'string' ? utf8(secret) : secret.slice();
     this.#hash = options.hash ?? builtinHash;
+    this.#hexHash = options.hexHash;
+    if (key.length < 16) {
+      throw new RangeError(`DigestServerOptions.secret must be at least 16 bytes, got ${key.length}`);
+    }
     // Nonces are HMAC-SHA-256 on the same hash, when one is plugged in (RFC 2104 is built on any).
     const plugged = options.hash;
-    this.#sha256 = plugged === undefined ? undefined : (data) => plugged('SHA-256', data);
-    if (this.#secret.length < 16) {
-      throw new RangeError(`DigestServerOptions.secret must be at least 16 bytes, got ${this.#secret.length}`);
-    }
+    this.#nonces = new NonceSigner(
+      key,
+      plugged === undefined ? undefined : (data: Uint8Array) => plugged('SHA-256', data),
+    );
     if (typeof options.realm !== 'function' && (typeof options.realm !== 'string' || options.realm === '')) {
       throw new RangeError('DigestServerOptions.realm is required: a non-empty string or a function');
     }
@@ -379,7 +390,7 @@ export class DigestServer {
    */
   challenge(request: SipRequest, options: ChallengeOptions = {}): SipResponse {
     const realm = this.#realmOf(request);
-    const nonce = mintNonce(this.#secret, realm, this.#now(), this.#sha256);
+    const nonce = this.#nonces.mint(realm, this.#now());
     let common = `realm=${quote(realm)}, nonce="${nonce}"`;
     if (this.#opaque !== undefined) common += `, opaque=${quote(this.#opaque)}`;
     const tail = `, qop=${this.#qopHeader}${options.stale === true ? ', stale=true' : ''}`;
@@ -452,7 +463,7 @@ export class DigestServer {
     // response could be replayed against another resource.
     if (!sameUri(request.uri, uri)) return { ok: false, reason: 'uri-mismatch', username };
 
-    const issued = checkNonce(this.#secret, realm, nonce, this.#sha256);
+    const issued = this.#nonces.check(realm, nonce);
     if (issued === undefined) return { ok: false, reason: 'bad-nonce', username };
     if (this.#opaque !== undefined && param(c, 'opaque') !== this.#opaque) {
       return { ok: false, reason: 'bad-nonce', username };
@@ -463,7 +474,9 @@ export class DigestServer {
     if (credential === undefined) return this.#fail(source, { ok: false, reason: 'unknown-user', username });
     let ha1: string | undefined;
     const hash = this.#hash;
-    if ('password' in credential) ha1 = computeHa1(algorithm, username, realm, credential.password, hash);
+    // HA1 = H(username:realm:password), RFC 7616 §3.4.2.
+    if ('password' in credential)
+      ha1 = H(algorithm, `${username}:${realm}:${credential.password}`, hash, this.#hexHash);
     else ha1 = credential.ha1[algorithm]?.toLowerCase();
     if (ha1 === undefined) return { ok: false, reason: 'unsupported-algorithm', username };
 
@@ -480,6 +493,7 @@ export class DigestServer {
         body: request.body,
       },
       hash,
+      this.#hexHash,
     );
     const given = response.length === hexLength(algorithm) ? response.toLowerCase() : response;
     if (!constantTimeEqual(expected, given)) return this.#fail(source, { ok: false, reason: 'bad-response', username });

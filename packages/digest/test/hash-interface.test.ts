@@ -2,7 +2,14 @@
 import { createHash } from 'node:crypto';
 import { createRequest, type SipRequest } from '@sipkit/parser';
 import { describe, expect, it } from 'vitest';
-import { builtinHash, DigestClient, type DigestHash, DigestServer, digestAuthorization } from '../src/index.js';
+import {
+  builtinHash,
+  DigestClient,
+  type DigestHash,
+  type DigestHexHash,
+  DigestServer,
+  digestAuthorization,
+} from '../src/index.js';
 
 const nodeHash =
   (calls: string[]): DigestHash =>
@@ -93,5 +100,50 @@ describe('the DigestHash interface', () => {
       (_m, n: string) => `nonce="${n.slice(0, -1)}${n.endsWith('A') ? 'B' : 'A'}"`,
     );
     expect((await plugged.verify(make(forged))).ok).toBe(false);
+  });
+
+  it('verifies through a hexHash (text in, hex out) when one is given, with the same outcome', async () => {
+    const hexCalls: string[] = [];
+    const hexHash: DigestHexHash = (algorithm, data) => {
+      hexCalls.push(data);
+      return createHash(algorithm === 'MD5' ? 'md5' : 'sha256')
+        .update(data, 'utf8')
+        .digest('hex');
+    };
+    const options = {
+      secret: 'a secret long enough for this',
+      realm: 'example.com',
+      credentials: { lookup: () => ({ password: 'sécret' }) },
+      algorithms: ['SHA-256', 'MD5'] as const,
+    };
+    const server = new DigestServer({ ...options, hexHash });
+    const make = (auth?: string) =>
+      createRequest({
+        method: 'REGISTER',
+        uri: 'sip:example.com',
+        headers: [
+          ['Via', 'SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKh'],
+          ['To', '<sip:alice@example.com>'],
+          ['From', '<sip:alice@example.com>;tag=1'],
+          ['Call-ID', 'h3'],
+          ['CSeq', '1 REGISTER'],
+          ...(auth === undefined ? [] : ([['Authorization', auth]] as [string, string][])),
+        ],
+      }) as SipRequest;
+    const client = new DigestClient({ username: 'alice', password: 'sécret' });
+    const [[, auth] = ['', '']] = client.authorize(server.challenge(make()), {
+      method: 'REGISTER',
+      uri: 'sip:example.com',
+    });
+    expect(await server.verify(make(auth))).toMatchObject({ ok: true, algorithm: 'SHA-256' });
+    // HA1 (from the password), HA2 and the response.
+    expect(hexCalls).toHaveLength(3);
+    expect(hexCalls[0]).toBe('alice:example.com:sécret');
+    const wrong = new DigestClient({ username: 'alice', password: 'secret' });
+    const [[, bad] = ['', '']] = wrong.authorize(server.challenge(make()), {
+      method: 'REGISTER',
+      uri: 'sip:example.com',
+    });
+    expect(await server.verify(make(bad))).toMatchObject({ ok: false, reason: 'bad-response' });
   });
 });

@@ -1,9 +1,10 @@
-// The hash functions against the published vectors and against Node's OpenSSL on random inputs.
+// The hash functions against the published vectors and against Node's OpenSSL on random inputs, and the nonce MAC built on them.
 import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hex, utf8 } from '../src/internal/bytes.js';
 import { md5 } from '../src/internal/md5.js';
+import { NonceSigner } from '../src/internal/nonce.js';
 import { hmacSha256, sha256 } from '../src/internal/sha256.js';
 import { SHA512_256_IV, SHA512_IV, sha512, sha512_256, sha512Core } from '../src/internal/sha512.js';
 
@@ -111,5 +112,31 @@ describe('HMAC-SHA-256 (RFC 2104)', () => {
         return hex(hmacSha256(key, data)) === createHmac('sha256', key).update(data).digest('hex');
       }),
     );
+  });
+});
+
+describe('NonceSigner', () => {
+  it('signs with HMAC-SHA-256 (RFC 2104) over the payload and realm, as hmacSha256 computes it', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 100 }), fc.string(), (key, realm) => {
+        const signer = new NonceSigner(key);
+        const nonce = signer.mint(realm, 1_700_000_000_000);
+        const bytes = Buffer.from(nonce, 'base64url');
+        const mac = hmacSha256(key, new Uint8Array([...bytes.subarray(0, 14), ...new TextEncoder().encode(realm)]));
+        return (
+          Buffer.from(mac.subarray(0, 16)).equals(bytes.subarray(14)) &&
+          signer.check(realm, nonce) === 1_700_000_000_000
+        );
+      }),
+    );
+  });
+
+  it('refuses a nonce for another realm or made under another secret', () => {
+    const a = new NonceSigner(new Uint8Array(16).fill(1));
+    const b = new NonceSigner(new Uint8Array(16).fill(2));
+    const nonce = a.mint('example.com', 1_000);
+    expect(a.check('example.com', nonce)).toBe(1_000);
+    expect(a.check('example.org', nonce)).toBeUndefined();
+    expect(b.check('example.com', nonce)).toBeUndefined();
   });
 });

@@ -82,6 +82,17 @@ export interface ProxyRouting {
    */
   onRequest?(request: SipRequest, from: Received): HookResult;
   /**
+   * An answer that needs no state (RFC 3261 §8.2.7, a stateless UAS), for a request other than
+   * INVITE, ACK and CANCEL that passed validation (§16.3), before any server transaction is
+   * made: return a response to send it without one, or undefined to go on (`onRequest`, a
+   * transaction). Nothing is kept for a request answered here; its retransmissions come here
+   * again and are answered anew. The RFC's example: challenge a request that carries no
+   * credentials at all, so that a flood of them costs no memory. Synchronous: it runs before
+   * anything else may arrive for the request. `beforeRespond` sees the answer as usual. In
+   * `stateless` mode it runs before `onRequest`.
+   */
+  statelessAnswer?(request: SipRequest, from: Received): SipResponse | undefined;
+  /**
    * For a request that is not ours to retarget (it still has a Route, or its Request-URI is in
    * no domain of ours), where to send it instead of its Route or Request-URI: a SIP URI, as
    * {@link ProxyTarget.destination}, or undefined for the usual RFC 3263 routing. Called after
@@ -193,6 +204,11 @@ export interface ProxyCounters {
   recursed: number;
   /** Exceptions thrown by hooks or the targets function, caught (the request answered 500 when it could be). */
   errors: number;
+  /**
+   * Non-INVITE requests answered without a server transaction (§8.2.7): refused by validation
+   * (§16.3), or answered by `statelessAnswer`.
+   */
+  statelessAnswers: number;
 }
 
 /**
@@ -348,6 +364,7 @@ export class SipProxy {
     finals: 0,
     refused: 0,
     stateless: 0,
+    statelessAnswers: 0,
     timerC: 0,
     recursed: 0,
     errors: 0,
@@ -408,6 +425,7 @@ export class SipProxy {
       ...(options.onDrop === undefined ? {} : { onDrop: options.onDrop }),
       tu: {
         onRequest: (req, st) => void this.#onRequest(req, st),
+        beforeTransaction: (req, from) => this.#beforeTransaction(req, from),
         onAck: (ack, from, st) => {
           // An ACK for a 2xx (a transaction of its own) travels end to end: forward it.
           if (st === undefined) void this.#forwardStateless(ack, from);
@@ -526,13 +544,40 @@ export class SipProxy {
     return { targets: await this.#o.targets(req), routed };
   }
 
+  /**
+   * RFC 3261 §8.2.7: a non-INVITE request (CANCEL apart, §9.2) is validated (§16.3) before the
+   * layer makes a transaction for it, and a refusal, or the answer of `statelessAnswer`, is sent
+   * without one: a flood of bad or unauthenticated requests then leaves no state behind. True
+   * when the request was answered here.
+   */
+  #beforeTransaction(req: SipRequest, from: Received): boolean {
+    const method = req.method;
+    if (method === 'INVITE' || method === 'CANCEL') return false;
+    let answer = this.#validate(req);
+    if (answer === undefined && this.#o.statelessAnswer !== undefined) {
+      try {
+        answer = this.#o.statelessAnswer(req, from);
+      } catch {
+        this.counters.errors++;
+        answer = createResponse(req, 500, { reason: 'Server Internal Error' });
+      }
+    }
+    if (answer === undefined) return false;
+    this.counters.requests++;
+    this.counters.statelessAnswers++;
+    if (this.#o.beforeRespond !== undefined) this.#safely(() => this.#o.beforeRespond?.(answer));
+    this.transport.sendResponse(answer, from).catch(() => undefined);
+    return true;
+  }
+
   async #proxyRequest(req: SipRequest, st: ServerTransaction): Promise<void> {
     this.counters.requests++;
     if (req.method === 'CANCEL') {
       this.#onCancel(req, st);
       return;
     }
-    const refusal = this.#validate(req);
+    // A non-INVITE request was validated before its transaction was made (#beforeTransaction).
+    const refusal = req.method === 'INVITE' ? this.#validate(req) : undefined;
     if (refusal !== undefined) {
       this.#reply(st, refusal);
       return;
@@ -1200,6 +1245,8 @@ export class SipProxy {
       if (refusal !== undefined) return answer(refusal);
       // CANCEL and ACK follow their INVITE: no hook may answer or challenge them (§22.1).
       if (!ack && req.method !== 'CANCEL') {
+        const early = req.method === 'INVITE' ? undefined : this.#o.statelessAnswer?.(req, from);
+        if (early !== undefined) return answer(early);
         const local = await this.#o.onRequest?.(req, from);
         if (local !== undefined) return answer(local);
       }

@@ -225,25 +225,60 @@ export class Registrar {
    */
   async handle(request: SipRequest, source?: string): Promise<SipResponse> {
     this.counters.requests++;
+    let res: SipResponse;
     try {
-      const res = await this.#handle(request, source);
-      if (res.status === 200) this.counters.ok++;
-      else if (res.status === 401) this.counters.challenged++;
-      else this.counters.refused++;
-      return res;
+      res = await this.#handle(request, source);
     } catch (e) {
-      this.counters.refused++;
-      if (e instanceof Refusal) return createResponse(request, e.status, { reason: e.reason, headers: e.headers });
-      if (e instanceof SipParseError) {
-        const detail = e.message.replace(/[\x00-\x1f\x7f]/g, ' ').slice(0, 120);
-        return createResponse(request, 400, { reason: `Bad Request (${detail})` });
-      }
-      // A location service that failed: §10.3 step 7, the request fails with 500.
-      return createResponse(request, 500, { reason: 'Server Internal Error (location service)' });
+      res = this.#refusal(request, e);
     }
+    this.#count(res);
+    return res;
   }
 
-  async #handle(request: SipRequest, source: string | undefined): Promise<SipResponse> {
+  #count(res: SipResponse): void {
+    if (res.status === 200) this.counters.ok++;
+    else if (res.status === 401) this.counters.challenged++;
+    else this.counters.refused++;
+  }
+
+  /** The response for what `#handle` threw. */
+  #refusal(request: SipRequest, e: unknown): SipResponse {
+    if (e instanceof Refusal) return createResponse(request, e.status, { reason: e.reason, headers: e.headers });
+    if (e instanceof SipParseError) {
+      const detail = e.message.replace(/[\x00-\x1f\x7f]/g, ' ').slice(0, 120);
+      return createResponse(request, 400, { reason: `Bad Request (${detail})` });
+    }
+    // A location service that failed: §10.3 step 7, the request fails with 500.
+    return createResponse(request, 500, { reason: 'Server Internal Error (location service)' });
+  }
+
+  /**
+   * The answer to `request` when it needs neither state nor the location service, else
+   * undefined (then call {@link Registrar.handle}): steps 1 and 2 of §10.3 (404, 420, 405 for
+   * another method, 400 for what does not parse) and, with `auth`, the challenge of step 3 to a
+   * REGISTER that carries no Authorization field at all. A stateless registrar (RFC 3261 §8.2.7)
+   * sends these without a server transaction, so that a flood of unauthenticated REGISTERs
+   * costs no memory; a retransmission is answered anew (with a fresh nonce). Counted as
+   * `handle` counts.
+   *
+   * @param request - the REGISTER
+   */
+  statelessAnswer(request: SipRequest): SipResponse | undefined {
+    let res: SipResponse | undefined;
+    try {
+      this.#precheck(request);
+      if (this.#o.auth === undefined || request.has('Authorization')) return undefined;
+      res = this.#o.auth.challenge(request, { stale: false });
+    } catch (e) {
+      res = this.#refusal(request, e);
+    }
+    this.counters.requests++;
+    this.#count(res);
+    return res;
+  }
+
+  /** Steps 1 and 2 of §10.3 (and the method); throws the refusal. */
+  #precheck(request: SipRequest): void {
     if (request.method !== 'REGISTER') throw new Refusal(405, 'Method Not Allowed', [['Allow', 'REGISTER']]);
     // Step 1: is the Request-URI's domain ours?
     const ruri = request.requestUri;
@@ -251,6 +286,10 @@ export class Registrar {
     // Step 2: Require, as a UAS does (§8.2.2.3).
     const unsupported = request.require.filter((t) => !this.#supported.has(t.toLowerCase()));
     if (unsupported.length > 0) throw new Refusal(420, 'Bad Extension', [['Unsupported', unsupported.join(', ')]]);
+  }
+
+  async #handle(request: SipRequest, source: string | undefined): Promise<SipResponse> {
+    this.#precheck(request);
     // Step 3: authentication.
     let username: string | undefined;
     if (this.#o.auth !== undefined) {

@@ -139,6 +139,39 @@ describe('§10.3 steps 3 and 4: authentication and authorization', () => {
   });
 });
 
+describe('statelessAnswer: what needs no state (§8.2.7)', () => {
+  it('challenges a REGISTER without Authorization, counted as handle counts', () => {
+    const auth = fakeAuth();
+    const { registrar } = make({ auth });
+    const res = registrar.statelessAnswer(register());
+    expect(res?.status).toBe(401);
+    expect(auth.challenged).toBe(1);
+    expect(registrar.counters).toMatchObject({ requests: 1, challenged: 1, ok: 0, refused: 0 });
+  });
+
+  it('leaves a REGISTER with credentials, or any REGISTER without auth, to handle', async () => {
+    const withAuth = make({ auth: fakeAuth() }).registrar;
+    const signed = register({ extra: ['Authorization: Fake user=alice pass=secret'] });
+    expect(withAuth.statelessAnswer(signed)).toBeUndefined();
+    expect(withAuth.counters.requests).toBe(0);
+    expect((await withAuth.handle(signed)).status).toBe(200);
+    expect(make().registrar.statelessAnswer(register())).toBeUndefined();
+  });
+
+  it('refuses steps 1 and 2 (404, 420) and another method without state, with or without auth', () => {
+    const { registrar } = make();
+    expect(registrar.statelessAnswer(register({ ruri: 'sip:elsewhere.example.org' }))?.status).toBe(404);
+    const ext = registrar.statelessAnswer(register({ extra: ['Require: no-such-thing'] }));
+    expect(ext?.status).toBe(420);
+    expect(ext?.get('Unsupported')).toBe('no-such-thing');
+    const options = parseMessage(
+      'OPTIONS sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKo\r\nTo: <sip:example.com>\r\nFrom: <sip:a@example.com>;tag=1\r\nCall-ID: o1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n',
+    ) as SipRequest;
+    expect(registrar.statelessAnswer(options)?.status).toBe(405);
+    expect(registrar.counters).toMatchObject({ requests: 3, refused: 3 });
+  });
+});
+
 describe('§10.3 step 5: the address-of-record', () => {
   it('answers 404 when the To domain is not served here', async () => {
     const res = await make().registrar.handle(register({ aor: 'sip:alice@elsewhere.org' }));

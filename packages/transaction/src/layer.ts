@@ -47,6 +47,19 @@ export interface TransactionUser {
    */
   onRequest(request: SipRequest, transaction: ServerTransaction): void;
   /**
+   * A stateless UAS (RFC 3261 §8.2.7): called for each new request other than ACK, after the
+   * layer's own checks and before it makes a server transaction. Return true when the TU has
+   * dealt with the request without one — answered it with
+   * {@link @sipkit/transport!TransportLayer.sendResponse}, or dropped it — and the layer makes
+   * none: nothing is kept, and a retransmission of the request comes here again and is answered
+   * anew, as §8.2.7 says a stateless UAS does. Return false to go on as usual (`onRequest` with
+   * a new transaction). The RFC's own example is challenging requests that carry no credentials,
+   * so that a flood of them creates no state. Answer an INVITE this way only knowing that the
+   * ACK for a non-2xx answer then reaches `onAck` with no transaction. One that throws is
+   * counted as a TU error and taken as false.
+   */
+  beforeTransaction?(request: SipRequest, from: Received): boolean;
+  /**
    * An ACK no transaction absorbed: the ACK for a 2xx (a transaction of its own, §17.1.1.3,
    * §13.2.2.4), with `transaction` undefined, or an ACK matching an INVITE server transaction
    * in RFC 6026's Accepted state, with that transaction.
@@ -131,6 +144,8 @@ export interface TransactionCounters {
   tuErrors: number;
   /** Requests answered 400 without a transaction: CSeq, Call-ID, From or To unreadable. */
   malformedRequests: number;
+  /** Requests the TU answered (or dropped) without a transaction, in `beforeTransaction` (§8.2.7). */
+  statelessAnswers: number;
 }
 
 /**
@@ -228,6 +243,7 @@ export class TransactionLayer {
     transportErrors: 0,
     tuErrors: 0,
     malformedRequests: 0,
+    statelessAnswers: 0,
   };
   readonly #tu: TransactionUser;
   readonly #onDrop: ((drop: Drop) => void) | undefined;
@@ -469,6 +485,10 @@ export class TransactionLayer {
       this.#onDrop?.({ reason: 'malformed', from, error: new Error(malformed), answered: true });
       return;
     }
+    if (this.#tu.beforeTransaction !== undefined && this.#statelessly(request, from)) {
+      this.counters.statelessAnswers++;
+      return;
+    }
     const created =
       method === 'INVITE'
         ? new InviteServerTransaction(this, m.key, 'Proceeding', request, from, m.rfc2543)
@@ -562,6 +582,18 @@ export class TransactionLayer {
       return tx instanceof InviteServerTransaction && tx._finalToTag === tag;
     }
     return tagOf(() => tx.request.to) === tag;
+  }
+
+  /** The TU's `beforeTransaction`; one that throws counts as a TU error and as false. */
+  #statelessly(request: SipRequest, from: Received): boolean {
+    try {
+      return this.#tu.beforeTransaction?.(request, from) === true;
+    } catch (e) {
+      this.#callTu(() => {
+        throw e;
+      });
+      return false;
+    }
   }
 
   #callTu(f: () => void): void {

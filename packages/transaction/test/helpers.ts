@@ -83,6 +83,8 @@ export class RecordingTu implements TransactionUser, ClientTransactionHandler {
   readonly terminated: (ClientTransaction | ServerTransaction)[] = [];
   /** What onRequest does; nothing by default. */
   answer: ((request: SipRequest, tx: ServerTransaction) => void) | undefined;
+  /** The §8.2.7 hook, when a test sets one. */
+  beforeTransaction?: (request: SipRequest, from: Received) => boolean;
 
   onRequest(request: SipRequest, tx: ServerTransaction): void {
     this.requests.push({ request, tx });
