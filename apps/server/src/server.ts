@@ -398,13 +398,13 @@ export async function startServer(
       if (ruri.kind === 'sip' && !isOurs(ruri)) return undefined;
       const res = registrar.statelessAnswer(req);
       if (res === undefined) return undefined;
-      metrics.requests.inc({ method: 'REGISTER' });
+      metrics.request('REGISTER');
       if (log.isLevelEnabled('debug'))
         log.debug({ method: req.method, callId: req.callId, source: flowUri(from) }, 'request');
       return res;
     },
     async onRequest(req, from) {
-      metrics.requests.inc({ method: metrics.method(req.method) });
+      metrics.request(req.method);
       if (log.isLevelEnabled('debug'))
         log.debug({ method: req.method, callId: req.callId, source: flowUri(from) }, 'request');
       if (draining && !inDialog(req))
@@ -477,7 +477,7 @@ export async function startServer(
       });
     },
     beforeRespond(res: SipResponse) {
-      metrics.responses.inc({ code: String(res.status) });
+      metrics.response(res.status);
       // Every refusal — ours, the proxy core's (§16.3) or the registrar's — and every failure
       // from downstream, with its reason phrase. 401/407 challenges are the normal first step.
       if (res.status >= 300 && res.status !== 401 && res.status !== 407) {

@@ -186,6 +186,8 @@ export class Registrar {
   readonly #supported: ReadonlySet<string>;
   readonly #now: () => number;
   readonly #ours: (host: string) => boolean;
+  #dateSecond = Number.NaN;
+  #dateText = '';
 
   /**
    * @param options - domains, location service, authentication, bounds
@@ -409,6 +411,16 @@ export class Registrar {
     return changes;
   }
 
+  /** The Date field for `now` (§10.3 step 8, §20.17), written once a second. */
+  #date(now: number): string {
+    const second = Math.floor(now / 1000);
+    if (second !== this.#dateSecond) {
+      this.#dateSecond = second;
+      this.#dateText = formatDate(new Date(second * 1000));
+    }
+    return this.#dateText;
+  }
+
   /** Step 8: 200 with every current binding and its remaining time, Date, Path, Require. */
   #ok(request: SipRequest, bindings: readonly Binding[], aor: string, now: number): SipResponse {
     const headers: [string, string][] = [];
@@ -435,7 +447,7 @@ export class Registrar {
     if (supported.has('path')) for (const p of request.getValues('Path')) headers.push(['Path', p]);
     // RFC 5626 §6: the registrar says it applied outbound processing.
     if (outbound && supported.has('outbound')) headers.push(['Require', 'outbound']);
-    headers.push(['Date', formatDate(new Date())]);
+    headers.push(['Date', this.#date(now)]);
     return createResponse(request, 200, { headers });
   }
 }

@@ -123,9 +123,23 @@ const BY_LOWER = new Map<string, number>();
 for (let i = 0; i < NAMES.length; i++) BY_LOWER.set(LOWER[i] as string, i);
 for (const [c, n] of Object.entries(COMPACT)) BY_LOWER.set(c, id(n));
 
+/**
+ * Ids by exact spelling, as callers pass them (`'Authorization'`, `'via'`): found without
+ * lower-casing, which makes a new string per call. Known spellings go in at once; others as they
+ * are asked for, up to a bound (names can come from the wire).
+ */
+const BY_SPELLING = new Map<string, number>(BY_LOWER);
+for (let i = 0; i < NAMES.length; i++) BY_SPELLING.set(NAMES[i] as string, i);
+const SPELLINGS = BY_SPELLING.size + 512;
+
 /** Id of a header name in any case or compact form; -1 when unknown. */
 export function headerId(name: string): number {
-  return BY_LOWER.get(name.toLowerCase()) ?? -1;
+  const hit = BY_SPELLING.get(name);
+  if (hit !== undefined) return hit;
+  const id = BY_LOWER.get(name.toLowerCase()) ?? -1;
+  // A copy of the name: one cut from a message would keep the message's text alive.
+  if (BY_SPELLING.size < SPELLINGS) BY_SPELLING.set(name.length < 13 ? name : `${name} `.slice(0, -1), id);
+  return id;
 }
 
 /**
