@@ -489,7 +489,8 @@ export async function startServer(
         }
         log.info({ status: res.status, reason: res.reason, method, callId: res.callId }, 'refused');
       }
-      if (res.status >= 200) unanswered.delete(keyOf(res));
+      // REGISTERs are answered here, never forwarded: they are not in the set.
+      if (res.status >= 200 && unanswered.size > 0) unanswered.delete(keyOf(res));
     },
   });
 

@@ -310,6 +310,9 @@ export class DigestServer {
   readonly #hash: DigestHash;
   readonly #hexHash: DigestHexHash | undefined;
   readonly #nonces: NonceSigner;
+  /** The last realm challenged in, and its quoted form. */
+  #quotedFor: string | undefined;
+  #quotedRealm = '';
 
   /**
    * @param options - secret, realm, credential store and the rest
@@ -391,7 +394,11 @@ export class DigestServer {
   challenge(request: SipRequest, options: ChallengeOptions = {}): SipResponse {
     const realm = this.#realmOf(request);
     const nonce = this.#nonces.mint(realm, this.#now());
-    let common = `realm=${quote(realm)}, nonce="${nonce}"`;
+    if (realm !== this.#quotedFor) {
+      this.#quotedFor = realm;
+      this.#quotedRealm = quote(realm);
+    }
+    let common = `realm=${this.#quotedRealm}, nonce="${nonce}"`;
     if (this.#opaque !== undefined) common += `, opaque=${quote(this.#opaque)}`;
     const tail = `, qop=${this.#qopHeader}${options.stale === true ? ', stale=true' : ''}`;
     const name = options.proxy === true ? 'Proxy-Authenticate' : 'WWW-Authenticate';

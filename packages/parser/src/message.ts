@@ -732,6 +732,17 @@ export abstract class SipMessage {
 
   /** Every Via value, top first. */
   get vias(): readonly Via[] {
+    // One Via field, unchanged since parsing, with no comma in it: one value, which the top Via
+    // reader took whole (it reads up to the end or a comma). The list is that Via.
+    if (this._nv === 1 && this._viaS >= 0 && (this._c === undefined || this._c[H.Via] === undefined)) {
+      const top = this.topVia;
+      if (top !== undefined && this._text.lastIndexOf(',', this._viaE - 1) < this._viaS) {
+        const one = [top];
+        if (this._c === undefined) this._c = new Array<unknown>(SLOTS);
+        this._c[H.Via] = one;
+        return one;
+      }
+    }
     return this.#list(H.Via, parseVia);
   }
 

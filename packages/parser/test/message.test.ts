@@ -90,6 +90,26 @@ l: 0
     expect(canonicalHeaderName('k')).toBe('Supported');
   });
 
+  it('reads the Via list of one field the same whether or not its top value was read first', () => {
+    const one = 'INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h:5060;branch=z9hG4bK1;rport\r\nl: 0\r\n\r\n';
+    const two =
+      'INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1, SIP/2.0/TCP g;branch=z9hG4bK2\r\nl: 0\r\n\r\n';
+    const quoted = 'INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1;x="a,b"\r\nl: 0\r\n\r\n';
+    for (const [text, hosts] of [
+      [one, ['h']],
+      [two, ['h', 'g']],
+      [quoted, ['h']],
+    ] as const) {
+      const first = parseMessage(text);
+      expect(first.topVia?.host).toBe('h');
+      const after = first.vias;
+      const alone = parseMessage(text).vias;
+      expect(after.map((v) => v.host)).toEqual(hosts);
+      expect(after.map((v) => v.toString())).toEqual(alone.map((v) => v.toString()));
+    }
+    expect(parseMessage(quoted).vias[0]?.params.get('x')).toBe('a,b');
+  });
+
   it('unfolds continuation lines to single spaces', () => {
     const m = parseMessage('OPTIONS sip:a@b SIP/2.0\r\nSubject: one\r\n  two\r\n\tthree\r\n\r\n');
     expect(m.get('Subject')).toBe('one two three');
