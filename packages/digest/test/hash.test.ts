@@ -131,6 +131,30 @@ describe('NonceSigner', () => {
     );
   });
 
+  it('checks its own recent nonces without hashing, and older ones by their MAC', () => {
+    let hashes = 0;
+    const counting = (data: Uint8Array) => {
+      hashes++;
+      return sha256(data);
+    };
+    const signer = new NonceSigner(new Uint8Array(16).fill(7), counting);
+    const first = signer.mint('example.com', 5_000);
+    expect(hashes).toBe(2);
+    expect(signer.check('example.com', first)).toBe(5_000);
+    expect(hashes).toBe(2);
+    // Not for another realm, even from the ring.
+    expect(signer.check('example.org', first)).toBeUndefined();
+    // 4,096 nonces later the first has left the ring: its MAC still proves it.
+    for (let i = 0; i < 4096; i++) signer.mint('example.com', 6_000);
+    hashes = 0;
+    expect(signer.check('example.com', first)).toBe(5_000);
+    expect(hashes).toBe(2);
+    // A nonce altered in one character is refused either way.
+    const last = signer.mint('example.com', 7_000);
+    const altered = `${last.slice(0, -1)}${last.endsWith('A') ? 'B' : 'A'}`;
+    expect(signer.check('example.com', altered)).toBeUndefined();
+  });
+
   it('refuses a nonce for another realm or made under another secret', () => {
     const a = new NonceSigner(new Uint8Array(16).fill(1));
     const b = new NonceSigner(new Uint8Array(16).fill(2));

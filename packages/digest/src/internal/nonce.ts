@@ -20,6 +20,8 @@ export const NONCE_LENGTH = ((PAYLOAD + MAC) / 3) * 4;
 const BLOCK = 64;
 /** Realms whose UTF-8 bytes are kept, at most (a realm function may give many). */
 const REALMS = 64;
+/** Nonces this signer minted last, remembered so that checking them needs no MAC. */
+const RECENT = 4096;
 
 /** SHA-256, this package's or one plugged in. */
 type Sha256 = (data: Uint8Array) => Uint8Array;
@@ -36,6 +38,14 @@ export class NonceSigner {
   readonly #opad = new Uint8Array(BLOCK);
   readonly #sha256: Sha256;
   readonly #realms = new Map<string, Uint8Array>();
+  // The last RECENT nonces minted, in a ring: a client answers a challenge within milliseconds,
+  // so most checks find their nonce here and cost a lookup instead of two hashes. A nonce not
+  // found (older, or minted by another instance) is checked by its MAC as before.
+  readonly #recent = new Map<string, number>();
+  readonly #ringNonce: string[] = new Array<string>(RECENT).fill('');
+  readonly #ringRealm: string[] = new Array<string>(RECENT).fill('');
+  readonly #ringIssued = new Float64Array(RECENT);
+  #ringNext = 0;
 
   constructor(secret: Uint8Array, sha256: Sha256 = builtinSha256) {
     this.#sha256 = sha256;
@@ -57,12 +67,23 @@ export class NonceSigner {
     view.setUint32(2, t >>> 0);
     b.set(randomBytes(PAYLOAD - 6), 6);
     b.set(this.#mac(b, realm), PAYLOAD);
-    return base64url(b);
+    const nonce = base64url(b);
+    const slot = this.#ringNext;
+    this.#ringNext = (slot + 1) % RECENT;
+    const old = this.#ringNonce[slot] as string;
+    if (old !== '') this.#recent.delete(old);
+    this.#ringNonce[slot] = nonce;
+    this.#ringRealm[slot] = realm;
+    this.#ringIssued[slot] = t;
+    this.#recent.set(nonce, slot);
+    return nonce;
   }
 
   /** The issue time of a nonce this secret made for this realm, or `undefined` when it did not make it. */
   check(realm: string, nonce: string): number | undefined {
     if (nonce.length !== NONCE_LENGTH) return undefined;
+    const slot = this.#recent.get(nonce);
+    if (slot !== undefined && this.#ringRealm[slot] === realm) return this.#ringIssued[slot];
     const b = fromBase64url(nonce);
     if (b === undefined) return undefined;
     if (!constantTimeEqualBytes(this.#mac(b, realm), b.subarray(PAYLOAD))) return undefined;
