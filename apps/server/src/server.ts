@@ -30,6 +30,7 @@ import type { Logger } from 'pino';
 import { type ListenerConfig, parseUsersFile, type ServerConfig } from './config.js';
 import { FlowTokens } from './flows.js';
 import { type HttpEndpoint, Metrics, startHttp } from './metrics.js';
+import { sweepEverySecond } from './sweep.js';
 import type { WorkerLink } from './workers.js';
 
 /** A running sipkit-server. */
@@ -131,8 +132,11 @@ function openLocation(
 ): { location: LocationService; close: () => Promise<void> } {
   const l = config.location;
   if (l.type === 'memory') {
-    // Workers share the primary's registrations.
-    return { location: worker?.location() ?? new MemoryLocationService(), close: async () => undefined };
+    // Workers share the primary's registrations (the primary sweeps them).
+    if (worker !== undefined) return { location: worker.location(), close: async () => undefined };
+    const memory = new MemoryLocationService();
+    const sweeper = sweepEverySecond(memory);
+    return { location: memory, close: async () => clearInterval(sweeper) };
   }
   const redis =
     l.type === 'redis'

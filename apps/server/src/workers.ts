@@ -11,8 +11,10 @@
 // answers a datagram from the socket the peer used (RFC 3581 §4), and over a connection by asking
 // the worker that holds it. Which worker holds a connection to which peer is announced through the primary, so a
 // request for a flow-bound registration (RFC 5626) goes out over the right connection wherever it
-// was routed. Registrations live in the location service: the primary's memory (over IPC) or
-// Redis, so a worker that dies and is restarted loses none of them.
+// was routed. Registrations live in the location service: the primary's memory or Redis, so a
+// worker that dies and is restarted loses none of them. With the primary's memory, changes go to
+// the primary over IPC and each worker keeps a copy for lookups, sent whole when it starts and
+// change by change after.
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
@@ -31,9 +33,25 @@ import { AggregatorRegistry } from 'prom-client';
 import type { ServerConfig } from './config.js';
 import { type HttpEndpoint, startHttp } from './metrics.js';
 import { callIdHash, callIdStringHash } from './owner.js';
+import { sweepEverySecond } from './sweep.js';
 
 /** The environment variable that carries a worker's start-up data from the primary. */
 const ENV = 'SIPKIT_WORKER';
+/** How often the copies of the registrations drop expired bindings. */
+const PRUNE_MS = 10_000;
+
+/** Drops the expired bindings of a copy of the registrations; returns how many. */
+function prune(copy: Map<string, readonly Binding[]>, now: number): number {
+  let removed = 0;
+  for (const [aor, all] of copy) {
+    const live = all.filter((b) => b.expires > now);
+    removed += all.length - live.length;
+    if (live.length === 0) copy.delete(aor);
+    else if (live.length < all.length) copy.set(aor, live);
+  }
+  return removed;
+}
+
 /** How long a forwarded send or a location call may take before it fails. */
 const REMOTE_TIMEOUT_MS = 5000;
 /** Most entries in the shared tables (connections, WebSocket hosts). */
@@ -88,6 +106,8 @@ type ToWorker =
   | ({ readonly t: 'sipkit:conn' } & Held)
   | { readonly t: 'sipkit:forget'; readonly slot: number }
   | ({ readonly t: 'sipkit:share' } & Shared)
+  | { readonly t: 'sipkit:aor'; readonly aor: string; readonly bindings: readonly Binding[] }
+  | { readonly t: 'sipkit:synced' }
   | { readonly t: 'sipkit:drain' };
 
 // Frames on the private sockets between workers.
@@ -162,8 +182,11 @@ export class WorkerLink {
   onShare: ((host: string, source: PeerAddress) => void) | undefined;
   /** Called when the primary asks for a graceful stop. */
   onDrain: (() => void) | undefined;
-  /** Messages passed to and received from other workers, and sends made for them. */
-  readonly counters = { forwarded: 0, received: 0, remoteSends: 0, lost: 0 };
+  /**
+   * Messages passed to and received from other workers, sends made for them, location calls to
+   * the primary and lookups answered from this worker's copy of the registrations.
+   */
+  readonly counters = { forwarded: 0, received: 0, remoteSends: 0, lost: 0, locationCalls: 0, localLookups: 0 };
 
   readonly #channel: Socket;
   #ports: readonly number[] = [];
@@ -182,6 +205,15 @@ export class WorkerLink {
     { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
   >();
   #seq = 0;
+  /**
+   * The primary's registrations, copied: the primary sends them all when this worker starts and
+   * every change after (its own changes this worker applies from the answer). A lookup — one
+   * per new call — is then answered here instead of over IPC. Until the copy is complete,
+   * lookups still go to the primary.
+   */
+  readonly #replica = new Map<string, readonly Binding[]>();
+  #synced = false;
+  readonly #pruner: NodeJS.Timeout;
 
   private constructor(start: WorkerStart, channel: Socket) {
     this.slot = start.slot;
@@ -194,6 +226,8 @@ export class WorkerLink {
     channel.on('message', (b, from) => this.#frame(b, from));
     channel.on('error', () => undefined);
     process.on('message', (m: ToWorker) => this.#fromPrimary(m));
+    this.#pruner = setInterval(() => prune(this.#replica, Date.now()), PRUNE_MS);
+    this.#pruner.unref();
   }
 
   /** Joins the cluster: reads the start-up data and binds this worker's private socket. */
@@ -215,6 +249,7 @@ export class WorkerLink {
 
   /** Closes the private socket. */
   close(): void {
+    clearInterval(this.#pruner);
     this.#channel.close();
     for (const p of [...this.#sends.values(), ...this.#calls.values()]) {
       clearTimeout(p.timer);
@@ -231,6 +266,7 @@ export class WorkerLink {
   location(): LocationService {
     const call = <T>(op: LocationOp, args: unknown[]): Promise<T> =>
       new Promise<T>((resolve, reject) => {
+        this.counters.locationCalls++;
         const id = ++this.#seq;
         const timer = setTimeout(() => {
           this.#calls.delete(id);
@@ -243,13 +279,29 @@ export class WorkerLink {
           reject(new Error(`location ${op}: the primary is gone`));
         }
       });
+    // A change is applied by the primary; its answer updates the copy here at once (the other
+    // workers hear of it from the primary).
+    const changed = (aor: string, r: UpdateResult): UpdateResult => {
+      if (r.ok) this.#remember(aor, r.bindings);
+      return r;
+    };
     return {
       update: (aor: string, changes: readonly BindingChange[], now: number, max: number) =>
-        call<UpdateResult>('update', [aor, changes, now, max]),
+        call<UpdateResult>('update', [aor, changes, now, max]).then((r) => changed(aor, r)),
       removeAll: (aor: string, callId: string, cseq: number, now: number) =>
-        call<UpdateResult>('removeAll', [aor, callId, cseq, now]),
-      lookup: (aor: string, now: number) => call<readonly Binding[]>('lookup', [aor, now]),
-      sweep: (now: number) => call<number>('sweep', [now]),
+        call<UpdateResult>('removeAll', [aor, callId, cseq, now]).then((r) => changed(aor, r)),
+      lookup: async (aor: string, now: number) => {
+        if (!this.#synced) return call<readonly Binding[]>('lookup', [aor, now]);
+        this.counters.localLookups++;
+        const all = this.#replica.get(aor);
+        if (all === undefined) return [];
+        const live = all.filter((b) => b.expires > now);
+        if (live.length < all.length) this.#remember(aor, live);
+        return live;
+      },
+      // The primary sweeps its store; the copy drops expired bindings as lookups meet them and
+      // every PRUNE_MS.
+      sweep: async (now: number) => prune(this.#replica, now),
       close: async () => undefined,
     };
   }
@@ -493,6 +545,12 @@ export class WorkerLink {
     }
   }
 
+  /** The copy's bindings of one AOR, as the primary last had them. */
+  #remember(aor: string, bindings: readonly Binding[]): void {
+    if (bindings.length === 0) this.#replica.delete(aor);
+    else this.#replica.set(aor, bindings);
+  }
+
   #fromPrimary(m: ToWorker): void {
     if (typeof m !== 'object' || m === null || typeof m.t !== 'string' || !m.t.startsWith('sipkit:')) return;
     switch (m.t) {
@@ -516,6 +574,12 @@ export class WorkerLink {
         break;
       case 'sipkit:share':
         this.onShare?.(m.host, { address: m.address, port: m.port });
+        break;
+      case 'sipkit:aor':
+        this.#remember(m.aor, m.bindings);
+        break;
+      case 'sipkit:synced':
+        this.#synced = true;
         break;
       case 'sipkit:drain':
         this.onDrain?.();
@@ -554,6 +618,11 @@ export async function runPrimary(config: ServerConfig, log: Logger, demoUsers: r
   const count = config.workers;
   const secret = config.auth.secret ?? randomBytes(32).toString('hex');
   const location = config.location.type === 'memory' ? new MemoryLocationService() : undefined;
+  const sweeper = location === undefined ? undefined : sweepEverySecond(location);
+  /** The registrations as the workers' copies have them: what a (re)started worker is sent. */
+  const registered = new Map<string, readonly Binding[]>();
+  const pruner = setInterval(() => prune(registered, Date.now()), PRUNE_MS);
+  pruner.unref();
   const held = new Map<string, Held>();
   const shared = new Map<string, Shared>();
   const slots: Slot[] = Array.from({ length: count }, () => ({
@@ -604,6 +673,13 @@ export async function runPrimary(config: ServerConfig, log: Logger, demoUsers: r
           // What the others announced while it was away.
           for (const h of held.values()) worker.send({ t: 'sipkit:conn', ...h } satisfies ToWorker);
           for (const sh of shared.values()) worker.send({ t: 'sipkit:share', ...sh } satisfies ToWorker);
+          // The registrations, for its copy (IPC keeps order: the changes after come after).
+          if (location !== undefined) {
+            prune(registered, Date.now());
+            for (const [aor, bindings] of registered)
+              worker.send({ t: 'sipkit:aor', aor, bindings } satisfies ToWorker);
+            worker.send({ t: 'sipkit:synced' } satisfies ToWorker);
+          }
           peers();
           if (!started && slots.every((x) => x.ready)) {
             started = true;
@@ -631,7 +707,17 @@ export async function runPrimary(config: ServerConfig, log: Logger, demoUsers: r
           }
           const op = location[m.op] as (...a: unknown[]) => Promise<unknown>;
           op.apply(location, m.args).then(
-            (value) => answer({ t: 'sipkit:loc', id: m.id, ok: true, value }),
+            (value) => {
+              answer({ t: 'sipkit:loc', id: m.id, ok: true, value });
+              // A change goes to the other workers' copies (the asking one takes it from the answer).
+              if ((m.op === 'update' || m.op === 'removeAll') && (value as UpdateResult).ok) {
+                const aor = m.args[0] as string;
+                const bindings = (value as UpdateResult).bindings;
+                if (bindings.length === 0) registered.delete(aor);
+                else registered.set(aor, bindings);
+                broadcast({ t: 'sipkit:aor', aor, bindings }, slot);
+              }
+            },
             (e: unknown) => answer({ t: 'sipkit:loc', id: m.id, ok: false, error: String(e) }),
           );
           break;
@@ -710,6 +796,8 @@ export async function runPrimary(config: ServerConfig, log: Logger, demoUsers: r
     await exited();
   }
   await http?.close();
+  clearInterval(sweeper);
+  clearInterval(pruner);
   await location?.close();
   log.info('sipkit-server stopped');
   return code;

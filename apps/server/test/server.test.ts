@@ -2,6 +2,7 @@
 import { createSocket } from 'node:dgram';
 import { UserAgent } from '@sipkit/dialog';
 import type { SipResponse } from '@sipkit/parser';
+import type { MemoryLocationService } from '@sipkit/registrar';
 import { udpTransport } from '@sipkit/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SipKitServer } from '../src/index.js';
@@ -199,6 +200,25 @@ describe('sipkit-server', () => {
     const alice = await ua(server, 'alice');
     expect((await alice.register('sip:sipkit.test')).status).toBe(200);
     expect(server.registrar.counters).toMatchObject({ challenged: 3, ok: 1 });
+  });
+
+  it('sweeps expired registrations out of the memory store once a second', async () => {
+    const { server } = await started();
+    const memory = server.location as MemoryLocationService;
+    const now = Date.now();
+    const binding = {
+      key: 'sip:gone@127.0.0.1:9',
+      contact: 'sip:gone@127.0.0.1:9',
+      expires: now + 300,
+      callId: 'c',
+      cseq: 1,
+      updated: now,
+    };
+    expect((await memory.update('sip:gone@sipkit.test', [{ binding, remove: false }], now, 10)).ok).toBe(true);
+    expect(memory.size).toBe(1);
+    // Reads never see it once expired; the sweep frees it.
+    await until(() => memory.size === 0, 5_000);
+    expect(await memory.lookup('sip:gone@sipkit.test', Date.now())).toEqual([]);
   });
 
   it('counts every dropped datagram but logs at most 20 a second one by one, then sums up the rest', async () => {

@@ -104,6 +104,10 @@ describe('sipkit-server --workers 2', () => {
     );
     // No transaction was started twice: every INVITE transaction ended with its call.
     expect(metric(text, 'sipkit_transactions_total', 'event="timeouts"')).toBe(0);
+    // Each call's lookup was answered from the worker's copy of the registrations; only bob's
+    // REGISTER (an update) went to the primary.
+    expect(metric(text, 'sipkit_worker_messages_total', 'kind="localLookups"')).toBeGreaterThanOrEqual(20);
+    expect(metric(text, 'sipkit_worker_messages_total', 'kind="locationCalls"')).toBe(1);
   }, 60_000);
 
   it('reaches a user registered over TCP from either worker, over the connection the other holds (RFC 5626)', async () => {
@@ -138,7 +142,8 @@ describe('sipkit-server --workers 2', () => {
     expect(restarted.pid).not.toBe(victim);
     const alice = await userAgent(port, 'alice', { transport: 'udp', password: passwords.get('alice') as string });
     agents.push(alice);
-    // bob (UDP) registered before the kill and did not register again.
+    // bob (UDP) registered before the kill and did not register again: the new worker's copy
+    // of the registrations came from the primary when it started.
     for (let i = 0; i < 10; i++) {
       const call = alice.invite('sip:bob@sipkit.test', { body: 'v=0\r\n' });
       await until(() => call.state === 'established' || call.state === 'terminated');

@@ -59,8 +59,12 @@ export function applyChanges(
 export class MemoryLocationService implements LocationService {
   /** AOR → its binding, or its bindings when more than one (most AORs have one: no array) */
   readonly #aors = new Map<string, Binding | Binding[]>();
-  /** expiry second → AORs with a binding expiring then (an AOR may appear more than once) */
-  readonly #buckets = new Map<number, string[]>();
+  /**
+   * expiry second → AORs with a binding expiring then. A set: an AOR refreshed many times within
+   * a second (or by many REGISTERs) is filed there once, so the buckets hold at most one entry
+   * per AOR and second of the expiry window, however fast it re-registers.
+   */
+  readonly #buckets = new Map<number, Set<string>>();
   #swept = 0;
 
   /** Number of AORs with at least one binding (expired ones included until swept). */
@@ -134,6 +138,11 @@ export class MemoryLocationService implements LocationService {
   sweepNow(now: number): number {
     let removed = 0;
     const last = Math.floor(now / BUCKET_MS) - 1;
+    // Nothing filed: nothing to walk (and no second to start from, so none to walk from 0 on).
+    if (this.#buckets.size === 0) {
+      if (last >= this.#swept) this.#swept = last + 1;
+      return 0;
+    }
     for (let s = this.#swept; s <= last; s++) {
       const aors = this.#buckets.get(s);
       if (aors === undefined) continue;
@@ -171,8 +180,8 @@ export class MemoryLocationService implements LocationService {
     let s = Math.floor(expires / BUCKET_MS);
     if (this.#swept === 0 && this.#buckets.size === 0) this.#swept = Math.floor(now / BUCKET_MS);
     if (s < this.#swept) s = this.#swept;
-    const list = this.#buckets.get(s);
-    if (list === undefined) this.#buckets.set(s, [aor]);
-    else list.push(aor);
+    const set = this.#buckets.get(s);
+    if (set === undefined) this.#buckets.set(s, new Set([aor]));
+    else set.add(aor);
   }
 }
