@@ -59,10 +59,9 @@ describe('MemoryLocationService sweep', () => {
   it('returns at once when nothing was ever registered, then sweeps what comes later', () => {
     const store = new MemoryLocationService();
     const now = 1_800_000_000_000;
-    const started = performance.now();
-    // Nothing filed: no walk over the seconds since 1970.
+    // Nothing filed: nothing to walk. (It used to walk every second since 1970, 11 s here, past
+    // the test's timeout.)
     expect(store.sweepNow(now)).toBe(0);
-    expect(performance.now() - started).toBeLessThan(100);
     const binding = {
       key: 'sip:a@192.0.2.1',
       contact: 'sip:a@192.0.2.1',

@@ -109,16 +109,6 @@ export class NonceSigner {
   }
 }
 
-/**
- * The issue time written in a nonce, without checking its MAC (for nonces already checked).
- *
- * @internal
- */
-export function issuedAt(nonce: string): number {
-  const b = fromBase64url(nonce.slice(0, 8));
-  return b === undefined ? 0 : nonceTime(b);
-}
-
 function nonceTime(b: Uint8Array): number {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   return view.getUint16(0) * 0x100000000 + view.getUint32(2);
