@@ -1,6 +1,7 @@
 // sipkit-server's configuration: the embedded defaults, a YAML (or JSON) file checked against a
 // schema whose errors name the key and the line, and command-line flags on top.
 import { readFileSync } from 'node:fs';
+import { isIPv6 } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { LineCounter, parseDocument } from 'yaml';
 
@@ -12,6 +13,13 @@ export interface ListenerConfig {
   readonly transport: ListenerProtocol;
   readonly host: string;
   readonly port: number;
+  /**
+   * The host (IP address or name) written in Via, Record-Route and Path for this listener
+   * instead of the address it is bound to; ports stay the sockets' own. For a listener on every
+   * interface (0.0.0.0, ::), which names no reachable host, the default is the first address of
+   * a non-loopback interface of its family; for one behind a one-to-one NAT, the public address.
+   */
+  readonly advertise?: string;
   /** PEM certificate chain file (tls, wss). */
   readonly cert?: string;
   /** PEM private key file (tls, wss). */
@@ -198,8 +206,20 @@ export function parseHostPort(text: string): { host: string; port: number } | un
   return { host: (m[1] ?? m[2]) as string, port };
 }
 
+/**
+ * A host as RFC 3261 §25.1 writes one: a name or an IPv4 address, or an IPv6 address (bare here;
+ * brackets are added where a URI needs them). No port: the sockets keep their own.
+ */
+function isAdvertisable(host: string): boolean {
+  return host.includes(':') ? isIPv6(host) : /^[A-Za-z0-9.-]+$/.test(host);
+}
+
+function advertiseError(host: string): string {
+  return `a host name or IP address without a port, got "${host}"`;
+}
+
 function checkListener(c: Checker, value: unknown, path: Path): ListenerConfig {
-  const o = c.object(value, path, ['transport', 'host', 'port', 'address', 'cert', 'key']);
+  const o = c.object(value, path, ['transport', 'host', 'port', 'address', 'advertise', 'cert', 'key']);
   const transport = c.oneOf(o.transport, [...path, 'transport'], PROTOCOLS);
   let host: string;
   let port: number;
@@ -214,10 +234,16 @@ function checkListener(c: Checker, value: unknown, path: Path): ListenerConfig {
     c.fail(path, `a ${transport} listener needs cert and key (PEM file paths)`);
   if (!secure && (o.cert !== undefined || o.key !== undefined))
     c.fail([...path, o.cert === undefined ? 'key' : 'cert'], `only tls and wss listeners take a certificate`);
+  let advertise: string | undefined;
+  if (o.advertise !== undefined) {
+    advertise = c.string(o.advertise, [...path, 'advertise']);
+    if (!isAdvertisable(advertise)) c.fail([...path, 'advertise'], advertiseError(advertise));
+  }
   return {
     transport,
     host,
     port,
+    ...(advertise === undefined ? {} : { advertise }),
     ...(o.cert === undefined ? {} : { cert: c.string(o.cert, [...path, 'cert']) }),
     ...(o.key === undefined ? {} : { key: c.string(o.key, [...path, 'key']) }),
   };
@@ -439,6 +465,8 @@ export const USAGE = `usage: sipkit-server [options]
   --tls HOST:PORT          listen on TLS (needs --cert and --key)
   --ws HOST:PORT           listen on WebSocket (RFC 7118)
   --wss HOST:PORT          listen on secure WebSocket (needs --cert and --key)
+  --advertise HOST         the host Via and Record-Route name for the listeners (default: their
+                           address; for 0.0.0.0 or ::, the first non-loopback interface address)
   --cert FILE, --key FILE  PEM certificate chain and key for tls and wss
   --domain NAME            a domain we serve (repeatable; replaces the configured domains)
   --users FILE             users file: "name password=SECRET" or "name ha1-md5=HEX" per line
@@ -498,6 +526,14 @@ export function configFromFlags(
       listen.push({ transport, ...hp, ...(secure ? { cert: cert as string, key: key as string } : {}) });
     }
   }
+  // --advertise: the host every listener given (or configured, when none is given) writes in
+  // Via and Record-Route, unless it has its own.
+  const advertise = one('advertise');
+  if (advertise !== undefined && !isAdvertisable(advertise))
+    throw new ConfigError('', advertiseError(advertise), '--advertise');
+  const listeners = (listen.length > 0 ? listen : base.listen).map((l) =>
+    advertise === undefined || l.advertise !== undefined ? l : { ...l, advertise },
+  );
   const redis = one('redis');
   const foreign = one('foreign');
   if (foreign !== undefined && foreign !== 'forward' && foreign !== 'refuse')
@@ -526,7 +562,7 @@ export function configFromFlags(
   if (usersFile !== undefined) parseUsersFile(read(usersFile, '--users'), usersFile);
   return {
     ...base,
-    listen: listen.length > 0 ? listen : base.listen,
+    listen: listeners,
     domains: list('domain').length > 0 ? list('domain').map((d) => d.toLowerCase()) : base.domains,
     ...(usersFile === undefined ? {} : { usersFile }),
     auth: flags['no-auth'] === true ? { ...base.auth, register: false, calls: false } : base.auth,

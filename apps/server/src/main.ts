@@ -38,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
         'log-level': { type: 'string' },
         workers: { type: 'string' },
         'worker-port-base': { type: 'string' },
+        advertise: { type: 'string' },
         pretty: { type: 'boolean' },
         help: { type: 'boolean' },
       },

@@ -23,10 +23,11 @@ import {
 } from '@sipkit/parser';
 import { type ProxyTarget, SipProxy } from '@sipkit/proxy';
 import { canonicalAor, type LocationService, MemoryLocationService, Registrar } from '@sipkit/registrar';
-import type { Drop, Received, Resolver, Transport } from '@sipkit/transport';
+import type { Drop, PeerAddress, Received, Resolver, Transport } from '@sipkit/transport';
 import { tcpTransport, tlsTransport, udpTransport, wssTransport, wsTransport } from '@sipkit/transport-node';
 import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { advertisedHost, advertising, boundAliases, unspecified } from './advertise.js';
 import { type ListenerConfig, parseUsersFile, type ServerConfig } from './config.js';
 import { FlowTokens } from './flows.js';
 import { type HttpEndpoint, Metrics, startHttp } from './metrics.js';
@@ -231,6 +232,9 @@ export async function startServer(
   const transports: Transport[] = [];
   // As bound: in a worker, the UDP transports handed to the proxy are the worker's own sockets.
   const opened: Transport[] = [];
+  // Per listener, the host it advertises; and addresses of ours beyond the transports' own.
+  const advertised: string[] = [];
+  const extraAliases: PeerAddress[] = [];
   try {
     for (const [i, l] of config.listen.entries()) {
       const t = await openTransport(l, config, (e) => {
@@ -247,11 +251,25 @@ export async function startServer(
         config.workerPortBase === undefined || worker === undefined
           ? 0
           : config.workerPortBase + k * worker.count + worker.slot;
-      transports.push(
+      const wrapped =
         worker === undefined
           ? t
-          : await worker.wrap(t, i, { receiveBufferSize: config.limits.udpReceiveBuffer, ownPort }),
-      );
+          : await worker.wrap(t, i, { receiveBufferSize: config.limits.udpReceiveBuffer, ownPort });
+      // A listener on every interface names a reachable host in Via and Record-Route instead.
+      const { host, chosen } = advertisedHost(t.local.address, l.advertise);
+      // Said once: by the only process, or by the first worker.
+      if (chosen && (worker === undefined || worker.slot === 0)) {
+        log.warn(
+          { listener: `${l.transport}:${l.host}:${l.port}`, advertise: host, key: `listen.${i}.advertise` },
+          'listener bound to every interface: advertising the first interface address (set listen.N.advertise)',
+        );
+      }
+      advertised.push(host);
+      transports.push(advertising(wrapped, host));
+      extraAliases.push(...boundAliases(t.local));
+      // The worker's shared address, as advertised.
+      if (worker !== undefined && unspecified(t.local.address))
+        extraAliases.push({ address: host, port: t.local.port });
     }
   } catch (e) {
     await Promise.allSettled(opened.map((t) => t.close()));
@@ -278,7 +296,8 @@ export async function startServer(
   const pathUri = (): string => {
     const t = opened[0];
     if (worker === undefined || t === undefined) return proxy.recordRouteUri;
-    const host = t.local.address.includes(':') ? `[${t.local.address}]` : t.local.address;
+    const address = advertised[0] ?? t.local.address;
+    const host = address.includes(':') ? `[${address}]` : address;
     return `sip:${host}:${t.local.port}${t.protocol === 'udp' ? '' : `;transport=${t.protocol}`};lr`;
   };
   /**
@@ -362,8 +381,9 @@ export async function startServer(
 
   const proxy = new SipProxy({
     transports,
-    // A worker's shared listeners are its own too (§16.4), beside its own UDP sockets.
-    ...(worker === undefined ? {} : { aliases: worker.aliases }),
+    // A worker's shared listeners are its own too (§16.4), beside its own UDP sockets, and so is
+    // every interface address of a listener bound to all of them.
+    aliases: [...(worker?.aliases ?? []).filter((a) => !unspecified(a.address)), ...extraAliases],
     domains: config.domains,
     resolver,
     onDrop(drop: Drop) {

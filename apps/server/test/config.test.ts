@@ -85,6 +85,25 @@ describe('configuration', () => {
     expect(errorOf(() => parseUsersFile('carol ha1-md5=xyz\n', 'u')).message).toBe('u:1: ha1-md5 must be hexadecimal');
   });
 
+  it('takes an advertised host per listener and names a bad one', () => {
+    const ok = checkConfig({
+      listen: [
+        { transport: 'udp', host: '0.0.0.0', port: 5060, advertise: '192.0.2.7' },
+        { transport: 'tcp', host: '::', port: 5060, advertise: '2001:db8::7' },
+        { transport: 'ws', host: '0.0.0.0', port: 8080, advertise: 'sip.example.com' },
+      ],
+    });
+    expect(ok.listen.map((l) => l.advertise)).toEqual(['192.0.2.7', '2001:db8::7', 'sip.example.com']);
+    const flagged = configFromFlags({ udp: ['0.0.0.0:5060'], tcp: ['0.0.0.0:5060'], advertise: '198.51.100.4' });
+    expect(flagged.listen.map((l) => l.advertise)).toEqual(['198.51.100.4', '198.51.100.4']);
+    expect(() => configFromFlags({ advertise: '198.51.100.4:5060' })).toThrow(/--advertise/);
+    for (const bad of ['192.0.2.7:5060', 'two words', '']) {
+      expect(() =>
+        checkConfig({ listen: [{ transport: 'udp', host: '0.0.0.0', port: 5060, advertise: bad }] }),
+      ).toThrow(/listen\.0\.advertise/);
+    }
+  });
+
   it('lets flags replace listeners and domains, and names a bad flag', () => {
     const files: Record<string, string> = {
       'c.yaml': 'domains: [from-file.example]\nforeign: forward\n',

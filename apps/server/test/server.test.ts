@@ -1,12 +1,12 @@
 // sipkit-server on real loopback sockets, with user agents from @sipkit/dialog.
 import { createSocket } from 'node:dgram';
 import { UserAgent } from '@sipkit/dialog';
-import type { SipResponse } from '@sipkit/parser';
+import { parseUri, type SipRequest, type SipResponse } from '@sipkit/parser';
 import type { MemoryLocationService } from '@sipkit/registrar';
 import { udpTransport } from '@sipkit/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SipKitServer } from '../src/index.js';
-import { portOf, testServer, until, userAgent } from './helpers.js';
+import { freePort, portOf, testServer, until, userAgent } from './helpers.js';
 
 let server: SipKitServer | undefined;
 const agents: UserAgent[] = [];
@@ -219,6 +219,43 @@ describe('sipkit-server', () => {
     // Reads never see it once expired; the sweep frees it.
     await until(() => memory.size === 0, 5_000);
     expect(await memory.lookup('sip:gone@sipkit.test', Date.now())).toEqual([]);
+  });
+
+  it('advertises a reachable host for a listener bound to every interface (Via, Record-Route), and takes Routes to it', async () => {
+    const port = await freePort();
+    const { server, logs } = await started({
+      listen: [{ transport: 'udp', host: '0.0.0.0', port, advertise: '127.0.0.1' }],
+    });
+    expect(server.listeners).toEqual([{ transport: 'udp', host: '0.0.0.0', port }]);
+    expect(server.proxy.recordRouteUri).toBe(`sip:127.0.0.1:${port};lr`);
+    expect(logs.lines.some((l) => l.key === 'listen.0.advertise')).toBe(false);
+    const alice = await ua(port, 'alice');
+    const bob = await ua(port, 'bob');
+    expect((await bob.register('sip:sipkit.test')).status).toBe(200);
+    let invite: SipRequest | undefined;
+    bob.on('invite', (call) => {
+      invite = call.invite;
+      call.accept({ body: 'v=0\r\n' });
+    });
+    const call = alice.invite('sip:bob@sipkit.test', { body: 'v=0\r\n' });
+    await until(() => call.state === 'established');
+    expect(invite?.vias[0]?.host).toBe('127.0.0.1');
+    expect(invite?.getAll('Record-Route')).toEqual([`<sip:127.0.0.1:${port};lr>`]);
+    expect(invite?.getAll('Via').join()).not.toContain('0.0.0.0');
+    // The BYE comes back along the Record-Route: to the advertised host, ours.
+    await call.bye();
+    await until(() => call.state === 'terminated');
+  });
+
+  it('picks an interface address for a listener on every interface with no advertise, and says which key to set', async () => {
+    const port = await freePort();
+    const { server, logs } = await started({ listen: [{ transport: 'udp', host: '0.0.0.0', port }] });
+    const warned = logs.lines.find((l) => l.key === 'listen.0.advertise');
+    expect(warned?.advertise).toEqual(expect.any(String));
+    expect(warned?.advertise).not.toBe('0.0.0.0');
+    expect(server.proxy.recordRouteUri).toBe(`sip:${String(warned?.advertise)}:${port};lr`);
+    // Every interface address on that port is ours (§16.4), loopback included.
+    expect(server.proxy.isLocal(parseUri(`sip:127.0.0.1:${port}`))).toBe(true);
   });
 
   it('counts every dropped datagram but logs at most 20 a second one by one, then sums up the rest', async () => {
