@@ -267,9 +267,11 @@ export async function startServer(
       advertised.push(host);
       transports.push(advertising(wrapped, host));
       extraAliases.push(...boundAliases(t.local));
-      // The worker's shared address, as advertised.
-      if (worker !== undefined && unspecified(t.local.address))
-        extraAliases.push({ address: host, port: t.local.port });
+      if (host !== t.local.address) {
+        // Behind a NAT, the address bound is ours too; in a worker, the shared one as advertised.
+        if (!unspecified(t.local.address)) extraAliases.push(t.local);
+        if (worker !== undefined) extraAliases.push({ address: host, port: t.local.port });
+      }
     }
   } catch (e) {
     await Promise.allSettled(opened.map((t) => t.close()));

@@ -247,6 +247,17 @@ describe('sipkit-server', () => {
     await until(() => call.state === 'terminated');
   });
 
+  it('behind a one-to-one NAT: names the advertised host, and takes the bound address as ours too', async () => {
+    const port = await freePort();
+    const { server } = await started({
+      listen: [{ transport: 'udp', host: '127.0.0.1', port, advertise: 'sip.example.test' }],
+    });
+    expect(server.proxy.recordRouteUri).toBe(`sip:sip.example.test:${port};lr`);
+    expect(server.proxy.isLocal(parseUri(`sip:sip.example.test:${port}`))).toBe(true);
+    expect(server.proxy.isLocal(parseUri(`sip:127.0.0.1:${port}`))).toBe(true);
+    expect(server.proxy.isLocal(parseUri(`sip:127.0.0.1:${port + 1}`))).toBe(false);
+  });
+
   it('picks an interface address for a listener on every interface with no advertise, and says which key to set', async () => {
     const port = await freePort();
     const { server, logs } = await started({ listen: [{ transport: 'udp', host: '0.0.0.0', port }] });
