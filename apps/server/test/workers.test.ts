@@ -184,11 +184,15 @@ describe('sipkit-server --workers 2 --worker-port-base', () => {
   it('keeps a dialog reachable through its worker after that worker is restarted: the BYE still gets through', async () => {
     const port = await freePort();
     const base = await freeUdpPorts(2);
+    // On every interface, advertising loopback: the workers' own sockets are bound to 0.0.0.0
+    // too, and their Via and Record-Route must name 127.0.0.1.
     const server = runServer([
       '--workers',
       '2',
       '--udp',
-      `127.0.0.1:${port}`,
+      `0.0.0.0:${port}`,
+      '--advertise',
+      '127.0.0.1',
       '--worker-port-base',
       String(base),
       '--no-http',
@@ -217,6 +221,7 @@ describe('sipkit-server --workers 2 --worker-port-base', () => {
       // The dialog's route names one worker's own fixed port: base + slot.
       const rrPort = Number(/:(\d+);lr>$/.exec(rr ?? '')?.[1]);
       expect([base, base + 1]).toContain(rrPort);
+      expect(rr).toBe(`<sip:127.0.0.1:${rrPort};lr>`);
       const slot = rrPort - base;
       const victim = (started.workers as { slot: number; pid: number }[])[slot]?.pid as number;
       process.kill(victim, 'SIGKILL');
