@@ -564,7 +564,9 @@ export async function startServer(
     },
     async drain(timeoutMs = config.shutdownTimeoutMs) {
       draining = true;
-      log.info({ timeoutMs }, 'draining: new requests get 503, live transactions finish');
+      // No new connections; the open ones stay for the calls and dialogs they carry.
+      for (const t of opened) t.stopAccepting?.();
+      log.info({ timeoutMs }, 'draining: no new connections, new requests get 503, live transactions finish');
       const deadline = Date.now() + timeoutMs;
       // Every request the core forwarded has had its final response. (INVITE transactions then
       // linger in RFC 6026's Accepted state for 64×T1 only to absorb retransmissions.)

@@ -1,5 +1,6 @@
 // sipkit-server on real loopback sockets, with user agents from @sipkit/dialog.
 import { createSocket } from 'node:dgram';
+import { connect, type Socket } from 'node:net';
 import { UserAgent } from '@sipkit/dialog';
 import { parseUri, type SipRequest, type SipResponse } from '@sipkit/parser';
 import type { MemoryLocationService } from '@sipkit/registrar';
@@ -284,8 +285,15 @@ describe('sipkit-server', () => {
     expect(logs.lines.find((l) => l.msg === 'dropped (more, not logged one by one)')?.suppressed).toBe(30);
   });
 
-  it('drains on request: health turns 503, new calls get 503, then it closes', async () => {
+  it('drains on request: health turns 503, no new connections, new calls get 503, then it closes', async () => {
     const { server } = await started();
+    const tcpPort = portOf(server, 'tcp');
+    const connectTcp = () =>
+      new Promise<Socket>((resolve, reject) => {
+        const s = connect({ host: '127.0.0.1', port: tcpPort }, () => resolve(s));
+        s.once('error', reject);
+      });
+    const kept = await connectTcp();
     expect((await fetch(`${server.http?.url}/health`)).status).toBe(200);
     const alice = await ua(server, 'alice');
     const bob = await ua(server, 'bob');
@@ -300,6 +308,15 @@ describe('sipkit-server', () => {
     await until(() => answer !== undefined);
     const drained = server.drain(3000);
     expect((await fetch(`${server.http?.url}/health`)).status).toBe(503);
+    // No new connection is accepted; one opened before still carries requests (answered 503).
+    await expect(connectTcp()).rejects.toThrow(/ECONNREFUSED/);
+    const reply = new Promise<string>((resolve) => kept.once('data', (d: Buffer) => resolve(d.toString('latin1'))));
+    kept.write(
+      'OPTIONS sip:sipkit.test SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKdrain1\r\nMax-Forwards: 70\r\n' +
+        'From: <sip:alice@sipkit.test>;tag=1\r\nTo: <sip:sipkit.test>\r\nCall-ID: drain1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n',
+    );
+    expect(await reply).toMatch(/^SIP\/2\.0 503 /);
+    kept.destroy();
     const late = alice.invite('sip:bob@sipkit.test');
     expect(await finalOf(late)).toBe(503);
     answer?.();

@@ -303,8 +303,14 @@ async function streamTransport(options: TcpTransportOptions, tls: TlsTransportOp
     listen(r: (e: TransportEvent) => void): void {
       receiver = r;
     },
+    stopAccepting(): void {
+      // The open connections stay; close() ends them.
+      if (server.listening) server.close();
+    },
     async close(): Promise<void> {
       for (const c of table.connections()) c.socket.destroy();
+      // Called back once the last connection has gone (at once, with an error, when
+      // stopAccepting closed the server before).
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

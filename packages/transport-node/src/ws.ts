@@ -195,6 +195,10 @@ async function webSocketServer(options: WsTransportOptions, tls: WssTransportOpt
     listen(r: (e: TransportEvent) => void): void {
       receiver = r;
     },
+    stopAccepting(): void {
+      // The open connections stay; close() ends them.
+      if (server.listening) server.close();
+    },
     async close(): Promise<void> {
       for (const c of table.connections()) c.ws.terminate();
       wss.close();

@@ -135,6 +135,22 @@ describe.each([
     expect(await replies.next()).toMatch(/^SIP\/2\.0 200 OK\r\n/);
   });
 
+  it('stops accepting new connections when told, and keeps serving the open ones until close', async () => {
+    const bTcp = await tcpTransport({ host, port: 0 });
+    const b = element([bTcp]);
+    const s = await raw(bTcp.local.port);
+    const replies = readAll(s);
+    bTcp.stopAccepting?.();
+    await expect(raw(bTcp.local.port)).rejects.toThrow(/ECONNREFUSED/);
+    s.write(text('z9hG4bKdrain'));
+    expect((await b.requests.next())[0].callId).toBe('z9hG4bKdrain');
+    expect(await replies.next()).toMatch(/^SIP\/2\.0 200 OK/);
+    // Closing afterwards still ends the open connection and resolves.
+    const ended = new Promise<void>((resolve) => s.once('close', () => resolve()));
+    await bTcp.close();
+    await ended;
+  });
+
   it('delivers many messages written at once, in order', async () => {
     const bTcp = await tcpTransport({ host, port: 0 });
     const b = element([bTcp]);

@@ -1,6 +1,6 @@
 // SIP over WebSocket (RFC 7118) on loopback: the browser-side client transport from
 // @sipkit/transport (driven here by the `ws` package's WebSocket) against the Node server.
-import { createResponse, parseMessage, type SipRequest, type SipResponse } from '@sipkit/parser';
+import { createResponse, parseMessage, type SipRequest, type SipResponse, serialize } from '@sipkit/parser';
 import { TransportLayer, webSocketTransport } from '@sipkit/transport';
 import { generate } from 'selfsigned';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -95,6 +95,27 @@ describe('SIP over WebSocket (RFC 7118)', () => {
     answering(server);
     const res = await roundTrip(`wss://127.0.0.1:${server.local.port}`, server, pems.cert);
     expect(res.status).toBe(200);
+  });
+
+  it('stops accepting new connections when told, and keeps the open one', async () => {
+    const server = await wsTransport({ host: '127.0.0.1', port: 0 });
+    const seen = answering(server);
+    const url = `ws://127.0.0.1:${server.local.port}`;
+    const open = new WebSocket(url, 'sip');
+    await new Promise<void>((resolve, reject) => {
+      open.once('open', () => resolve());
+      open.once('error', reject);
+    });
+    server.stopAccepting?.();
+    const refused = new WebSocket(url, 'sip');
+    const error = await new Promise<Error>((resolve) => refused.once('error', resolve));
+    expect(error.message).toMatch(/ECONNREFUSED/);
+    // The connection opened before still carries requests, and gets its answer.
+    const answered = new Promise<string>((resolve) => open.once('message', (d: Buffer) => resolve(d.toString())));
+    open.send(serialize(request('z9hG4bKstay')));
+    expect(await answered).toMatch(/^SIP\/2\.0 200 OK/);
+    expect(seen.map((r) => r.callId)).toEqual(['z9hG4bKstay']);
+    open.close();
   });
 
   it('closes a connection that did not ask for the "sip" subprotocol', async () => {

@@ -72,6 +72,11 @@ export interface Transport {
    * @param receiver - called once per message or ping
    */
   listen(receiver: (event: TransportEvent) => void): void;
+  /**
+   * For a connection-oriented transport: stops accepting new connections and keeps the open ones
+   * (a server draining before it stops). Absent where there is nothing to accept (UDP).
+   */
+  stopAccepting?(): void;
   /** Stops listening and closes every connection. */
   close(): Promise<void>;
 }
