@@ -27,6 +27,7 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { request } from './request.mjs';
 
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 3000);
 const WARMUP_MS = 1000;
@@ -37,18 +38,6 @@ const ONLY = (process.env.BENCH_ONLY ?? 'udp,tcp').toLowerCase().split(',');
 const SERVER_ARGS = (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter((a) => a !== '');
 const PIN = process.env.BENCH_PIN === '1';
 if (PIN) execFileSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
-
-const request = (transport) =>
-  Buffer.from(
-    'OPTIONS sip:bench@127.0.0.1 SIP/2.0\r\n' +
-      `Via: SIP/2.0/${transport} 127.0.0.1:5999;branch=z9hG4bKbench1;rport\r\n` +
-      'Max-Forwards: 70\r\n' +
-      'To: <sip:bench@127.0.0.1>\r\n' +
-      'From: <sip:load@127.0.0.1>;tag=load\r\n' +
-      'Call-ID: bench-call-id@127.0.0.1\r\n' +
-      'CSeq: 1 OPTIONS\r\n' +
-      'Content-Length: 0\r\n\r\n',
-  );
 
 function startServer(kind) {
   return new Promise((resolve, reject) => {
