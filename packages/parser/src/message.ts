@@ -1,6 +1,6 @@
 import { SipParseError } from './errors.js';
 import { allocBytes } from './internal/alloc.js';
-import { TOKEN } from './internal/chars.js';
+import { isTokenOrAddress, TOKEN } from './internal/chars.js';
 import { fastCallIdBytes, fastCSeqBytes, fastNameAddrBytes, fastViaBytes } from './internal/fast.js';
 import {
   F_ID,
@@ -20,7 +20,7 @@ import {
 } from './internal/fields.js';
 import { H, headerId, IS_LIST, NAMES } from './internal/names.js';
 import { latin1Write, utf8Decode } from './internal/text.js';
-import { isTokenOrAddress, OUT, PARAMS_AT, paramNameEnd, VALUE_END, viaShapeEnd } from './internal/via-splice.js';
+import { OUT, PARAMS_AT, paramNameEnd, VALUE_END, viaShapeEnd } from './internal/via-splice.js';
 import { NO_PARAMS, type Params } from './params.js';
 import { parseUri, type Uri } from './uri.js';
 import {

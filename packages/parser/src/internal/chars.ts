@@ -54,12 +54,22 @@ export function isWsp(c: number): boolean {
   return c === 0x20 || c === 0x09;
 }
 
-/** True when every character of `s` is a token character (and `s` is not empty). */
-export function isToken(s: string): boolean {
+/** True when `s` is not empty and every character of it is in `table`. */
+function allIn(s: string, table: Uint8Array): boolean {
   if (s.length === 0) return false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c > 0x7f || TOKEN[c] !== 1) return false;
+    if (c > 0x7f || table[c] !== 1) return false;
   }
   return true;
+}
+
+/** True when every character of `s` is a token character (and `s` is not empty). */
+export function isToken(s: string): boolean {
+  return allIn(s, TOKEN);
+}
+
+/** Whether `s` is a non-empty run of token characters and ":" (a token, an IP address, a port). */
+export function isTokenOrAddress(s: string): boolean {
+  return allIn(s, TOKEN_COLON);
 }

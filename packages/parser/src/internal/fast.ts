@@ -20,7 +20,7 @@ function nameIs(b: Uint8Array, at: number, end: number, name: string): boolean {
 }
 
 /** End of a run of generic-param text `;name[=token-or-host]` from i; -1 if out of shape. */
-function paramsEnd(b: Uint8Array, i: number, to: number, allowQuoted: boolean): number {
+export function paramsEnd(b: Uint8Array, i: number, to: number, allowQuoted: boolean): number {
   while (i < to && b[i] === 0x3b) {
     const n0 = ++i;
     while (i < to && TOKEN[b[i] as number] === 1) i++;

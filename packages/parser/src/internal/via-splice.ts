@@ -4,9 +4,10 @@
 // token-or-address values, ending at the end of the field or at a comma. Anything else is left
 // to the general path, which rebuilds the Via.
 import * as chars from './chars.js';
+import { paramsEnd } from './fast.js';
 
 // Module constants, not imported bindings (see fields.ts).
-const { HOST, TOKEN, TOKEN_COLON } = chars;
+const { HOST, TOKEN } = chars;
 
 /**
  * Second results: [PARAMS_AT] where the parameters start in the value viaShapeEnd last accepted;
@@ -39,16 +40,8 @@ export function viaShapeEnd(b: Uint8Array, from: number, to: number): number {
     if (i === p0) return -1;
   }
   OUT[PARAMS_AT] = i;
-  while (i < to && b[i] === 0x3b) {
-    const n0 = ++i;
-    while (i < to && TOKEN[b[i] as number] === 1) i++;
-    if (i === n0) return -1;
-    if (i < to && b[i] === 0x3d) {
-      const v0 = ++i;
-      while (i < to && TOKEN_COLON[b[i] as number] === 1) i++;
-      if (i === v0) return -1;
-    }
-  }
+  i = paramsEnd(b, i, to, false);
+  if (i < 0) return -1;
   return i === to || b[i] === 0x2c ? i : -1;
 }
 
@@ -80,14 +73,4 @@ export function paramNameEnd(b: Uint8Array, p: number, end: number, lower: strin
     }
   }
   return -1;
-}
-
-/** Whether `s` is a non-empty run of token characters and ":" (a token, an IP address, a port). */
-export function isTokenOrAddress(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0x7f || TOKEN_COLON[c] !== 1) return false;
-  }
-  return true;
 }
