@@ -19,6 +19,21 @@ const nodeHash =
     return new Uint8Array(createHash(name).update(data).digest());
   };
 
+/** A REGISTER from alice with Call-ID `callId`, carrying `auth` as its Authorization when given. */
+const register = (callId: string, auth?: string) =>
+  createRequest({
+    method: 'REGISTER',
+    uri: 'sip:example.com',
+    headers: [
+      ['Via', 'SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKh'],
+      ['To', '<sip:alice@example.com>'],
+      ['From', '<sip:alice@example.com>;tag=1'],
+      ['Call-ID', callId],
+      ['CSeq', '1 REGISTER'],
+      ...(auth === undefined ? [] : ([['Authorization', auth]] as [string, string][])),
+    ],
+  }) as SipRequest;
+
 describe('the DigestHash interface', () => {
   it('gives the same answers with node:crypto as with the built-in hashes, and is really used', async () => {
     const calls: string[] = [];
@@ -43,19 +58,7 @@ describe('the DigestHash interface', () => {
       credentials: { lookup: () => ({ password: 'secret' }) },
       hash: nodeHash(serverCalls),
     });
-    const make = (auth?: string) =>
-      createRequest({
-        method: 'REGISTER',
-        uri: 'sip:example.com',
-        headers: [
-          ['Via', 'SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKh'],
-          ['To', '<sip:alice@example.com>'],
-          ['From', '<sip:alice@example.com>;tag=1'],
-          ['Call-ID', 'h1'],
-          ['CSeq', '1 REGISTER'],
-          ...(auth === undefined ? [] : ([['Authorization', auth]] as [string, string][])),
-        ],
-      }) as SipRequest;
+    const make = (auth?: string) => register('h1', auth);
     const challenge = server.challenge(make());
     const client = new DigestClient({ username: 'alice', password: 'secret' }, { hash: nodeHash(clientCalls) });
     const [[, auth] = ['', '']] = client.authorize(challenge, { method: 'REGISTER', uri: 'sip:example.com' });
@@ -74,19 +77,7 @@ describe('the DigestHash interface', () => {
     };
     const builtin = new DigestServer(options);
     const plugged = new DigestServer({ ...options, hash: nodeHash(calls) });
-    const make = (auth?: string) =>
-      createRequest({
-        method: 'REGISTER',
-        uri: 'sip:example.com',
-        headers: [
-          ['Via', 'SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKh'],
-          ['To', '<sip:alice@example.com>'],
-          ['From', '<sip:alice@example.com>;tag=1'],
-          ['Call-ID', 'h2'],
-          ['CSeq', '1 REGISTER'],
-          ...(auth === undefined ? [] : ([['Authorization', auth]] as [string, string][])),
-        ],
-      }) as SipRequest;
+    const make = (auth?: string) => register('h2', auth);
     const challenge = plugged.challenge(make());
     // Only the nonce's HMAC ran: two SHA-256 (inner and outer, RFC 2104 §2).
     expect(calls).toEqual(['SHA-256', 'SHA-256']);
@@ -117,19 +108,7 @@ describe('the DigestHash interface', () => {
       algorithms: ['SHA-256', 'MD5'] as const,
     };
     const server = new DigestServer({ ...options, hexHash });
-    const make = (auth?: string) =>
-      createRequest({
-        method: 'REGISTER',
-        uri: 'sip:example.com',
-        headers: [
-          ['Via', 'SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKh'],
-          ['To', '<sip:alice@example.com>'],
-          ['From', '<sip:alice@example.com>;tag=1'],
-          ['Call-ID', 'h3'],
-          ['CSeq', '1 REGISTER'],
-          ...(auth === undefined ? [] : ([['Authorization', auth]] as [string, string][])),
-        ],
-      }) as SipRequest;
+    const make = (auth?: string) => register('h3', auth);
     const client = new DigestClient({ username: 'alice', password: 'sécret' });
     const [[, auth] = ['', '']] = client.authorize(server.challenge(make()), {
       method: 'REGISTER',
