@@ -1,5 +1,5 @@
 // sipkit-server on real loopback sockets, with user agents from @sipkit/dialog.
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import { UserAgent } from '@sipkit/dialog';
 import { parseUri, type SipRequest, type SipResponse } from '@sipkit/parser';
@@ -27,6 +27,15 @@ async function ua(...args: Parameters<typeof userAgent>): Promise<UserAgent> {
   const a = await userAgent(...args);
   agents.push(a);
   return a;
+}
+
+/** A bare UDP socket on loopback, and the datagrams it receives (as latin1 text). */
+async function rawUdp(): Promise<{ sock: UdpSocket; replies: string[] }> {
+  const sock = createSocket('udp4');
+  const replies: string[] = [];
+  sock.on('message', (m) => replies.push(m.toString('latin1')));
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+  return { sock, replies };
 }
 
 function finalOf(call: { on(event: 'failed', f: (r: unknown) => void): unknown }): Promise<number> {
@@ -147,10 +156,7 @@ describe('sipkit-server', () => {
   it('answers malformed input with 400, counts and logs it, and keeps serving', async () => {
     const { server, logs } = await started();
     const port = portOf(server, 'udp');
-    const sock = createSocket('udp4');
-    const replies: string[] = [];
-    sock.on('message', (m) => replies.push(m.toString('latin1')));
-    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    const { sock, replies } = await rawUdp();
     const bad =
       'OPTIONS sip:sipkit.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:1;rport;branch=z9hG4bKbad\r\nCSeq: one OPTIONS\r\n' +
       'Call-ID: x\r\nFrom: <sip:a@sipkit.test>;tag=1\r\nTo: <sip:b@sipkit.test>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n';
@@ -175,10 +181,7 @@ describe('sipkit-server', () => {
   it('challenges a REGISTER without credentials statelessly (§8.2.7): no transaction, a retransmission answered anew', async () => {
     const { server } = await started();
     const port = portOf(server, 'udp');
-    const sock = createSocket('udp4');
-    const replies: string[] = [];
-    sock.on('message', (m) => replies.push(m.toString('latin1')));
-    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    const { sock, replies } = await rawUdp();
     const register =
       'REGISTER sip:sipkit.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:1;rport;branch=z9hG4bKsl1\r\n' +
       'From: <sip:alice@sipkit.test>;tag=1\r\nTo: <sip:alice@sipkit.test>\r\nCall-ID: sl1\r\nCSeq: 1 REGISTER\r\n' +
