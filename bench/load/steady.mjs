@@ -11,10 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  cpuOf,
   DOMAIN,
   freePort,
   here,
   PASSWORD,
+  rssNow,
   sipp,
   sleep,
   startSipkit,
@@ -40,18 +42,6 @@ function threadTicks(pid) {
   const f = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
   const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
   return { user: Number(rest[11]), sys: Number(rest[12]) };
-}
-
-/** utime + stime of the whole process (every thread), in ticks. */
-function processTicks(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return Number(rest[11]) + Number(rest[12]);
-}
-
-function rssMb(pid) {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m === null ? 0 : Number(m[1]) / 1024;
 }
 
 async function main() {
@@ -99,14 +89,14 @@ async function main() {
     console.log('    t  main thread µs/pair (kernel)  process µs/pair  RSS MB');
     for (let t = WINDOW; t <= SECONDS && !done; t += WINDOW) {
       const a = threadTicks(pid);
-      const p0 = processTicks(pid);
+      const p0 = cpuOf([pid]);
       await sleep(WINDOW * 1000);
       const b = threadTicks(pid);
-      const p1 = processTicks(pid);
+      const p1 = cpuOf([pid]);
       const pairs = RATE * WINDOW;
       const us = (ticks) => ((ticks / HZ / pairs) * 1e6).toFixed(0);
       console.log(
-        `${String(t).padStart(5)}  ${us(b.user + b.sys - a.user - a.sys).padStart(10)} (${us(b.sys - a.sys).padStart(3)})${us(p1 - p0).padStart(24)}  ${rssMb(pid).toFixed(0).padStart(6)}`,
+        `${String(t).padStart(5)}  ${us(b.user + b.sys - a.user - a.sys).padStart(10)} (${us(b.sys - a.sys).padStart(3)})${us((p1 - p0) * HZ).padStart(24)}  ${rssNow([pid]).toFixed(0).padStart(6)}`,
       );
     }
     const r = await run;
