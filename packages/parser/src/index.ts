@@ -36,6 +36,7 @@ export {
 } from './build.js';
 export { SipError, SipParseError, type SipParseErrorCode } from './errors.js';
 export { type FramerEvent, StreamFramer, type StreamFramerOptions } from './framer.js';
+export { detached } from './internal/text.js';
 export { DEFAULT_LIMITS, type ParserLimits } from './limits.js';
 export { type HeaderField, SipMessage, type SipMessageLike, SipRequest, SipResponse, splitList } from './message.js';
 export { COMPACT_FORMS, canonicalHeaderName, KNOWN_HEADER_NAMES, type KnownHeaderName } from './names.js';

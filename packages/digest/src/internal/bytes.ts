@@ -14,18 +14,6 @@ export function utf8(s: string): Uint8Array {
 }
 
 /**
- * A copy of `s` that shares no storage with the string it was cut from. Appending makes a cons
- * string, and slicing that flattens it into a new sequential string first: the result is a view
- * of that copy (a few bytes longer than `s`), not of the message `s` came from. Strings under
- * 13 characters are never views, and are returned as they are.
- *
- * @internal
- */
-export function ownCopy(s: string): string {
-  return s.length < 13 ? s : `${s} `.slice(0, -1);
-}
-
-/**
  * Lowercase hex of bytes (RFC 7616 §3.4.1: digests travel as lowercase hex).
  *
  * @internal

@@ -1,4 +1,4 @@
-import { ownCopy } from './bytes.js';
+import { detached } from '@sipkit/parser';
 
 /**
  * Outcome of {@link NonceCounts.use}: `forgotten` when the nonce may have been used before but
@@ -69,7 +69,7 @@ export class NonceCounts {
     if (this.#count === this.#ring.length) this.#grow();
     // The key outlives the request by up to the nonce's lifetime: read from the request's text,
     // it would keep all of that text alive (V8 keeps a substring as a view of its parent).
-    const key = ownCopy(nonce);
+    const key = detached(nonce);
     const at = (this.#head + this.#count) % this.#ring.length;
     this.#ring[at] = key;
     this.#issued[at] = issued;

@@ -3,6 +3,7 @@
 
 import { type KnownHeaderName, KNOWN_HEADER_NAMES as NAMES } from '../header-names.js';
 import * as chars from './chars.js';
+import { detached } from './text.js';
 
 // Module constants, not imported bindings: V8 re-checks an imported binding on every read (it is
 // live), which costs about a third of a table-driven byte loop.
@@ -138,7 +139,7 @@ export function headerId(name: string): number {
   if (hit !== undefined) return hit;
   const id = BY_LOWER.get(name.toLowerCase()) ?? -1;
   // A copy of the name: one cut from a message would keep the message's text alive.
-  if (BY_SPELLING.size < SPELLINGS) BY_SPELLING.set(name.length < 13 ? name : `${name} `.slice(0, -1), id);
+  if (BY_SPELLING.size < SPELLINGS) BY_SPELLING.set(detached(name), id);
   return id;
 }
 
