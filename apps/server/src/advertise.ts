@@ -17,6 +17,7 @@ export function interfaceAddresses(family: 4 | 6): string[] {
   const loopback: string[] = [];
   for (const list of Object.values(networkInterfaces())) {
     for (const a of list ?? []) {
+      // A scoped (link-local) IPv6 address needs its zone, which a Via or a SIP URI cannot carry.
       if ((a.family === 'IPv4' ? 4 : 6) !== family || (a.scopeid !== undefined && a.scopeid !== 0)) continue;
       (a.internal ? loopback : outer).push(a.address);
     }
