@@ -153,7 +153,22 @@ export function computeResponse(
     parts.qop === 'auth-int'
       ? `${parts.method}:${parts.uri}:${H(algorithm, parts.body ?? new Uint8Array(0), hash)}`
       : `${parts.method}:${parts.uri}`;
-  const ha2 = H(algorithm, a2, hash, hexHash);
+  return responseOf(algorithm, ha1, H(algorithm, a2, hash, hexHash), parts, hash, hexHash);
+}
+
+/**
+ * The `response` value from HA1 and HA2 (RFC 7616 §3.4.1; RFC 2069 form without qop).
+ *
+ * @internal
+ */
+export function responseOf(
+  algorithm: DigestAlgorithm,
+  ha1: string,
+  ha2: string,
+  parts: { nonce: string; qop: 'auth' | 'auth-int' | undefined; nc: string; cnonce: string },
+  hash: DigestHash = builtinHash,
+  hexHash?: DigestHexHash,
+): string {
   if (parts.qop === undefined) return H(algorithm, `${ha1}:${parts.nonce}:${ha2}`, hash, hexHash);
   return H(algorithm, `${ha1}:${parts.nonce}:${parts.nc}:${parts.cnonce}:${parts.qop}:${ha2}`, hash, hexHash);
 }

@@ -1,18 +1,17 @@
-import { type AuthValue, createResponse, quote, type SipRequest, type SipResponse } from '@sipkit/parser';
+import { type AuthValue, createResponse, detached, quote, type SipRequest, type SipResponse } from '@sipkit/parser';
 import {
   algorithmOf,
   builtinHash,
-  computeResponse,
   type DigestAlgorithm,
   type DigestHash,
   type DigestHexHash,
   H,
   hexLength,
+  responseOf,
 } from './algorithms.js';
 import { constantTimeEqual, utf8 } from './internal/bytes.js';
 import { isDigest, param, readAuth, sameUri } from './internal/headers.js';
-import { NonceSigner } from './internal/nonce.js';
-import { NonceCounts } from './internal/replay.js';
+import { NonceBook } from './internal/nonce.js';
 import { Throttle } from './internal/throttle.js';
 
 /**
@@ -125,7 +124,10 @@ export interface DigestServerOptions {
    */
   nonceTtlMs?: number;
   /**
-   * Nonces whose nonce-count this instance tracks at most (see {@link DigestServer.verify}).
+   * Nonces whose nonce-count this instance tracks at most (see {@link DigestServer.verify}): this
+   * many of the latest it minted, and as many again minted by other instances with the same
+   * secret. Past that, the oldest are dropped, and a client using one is challenged afresh
+   * (`stale`).
    * @defaultValue 100_000
    */
   maxNonces?: number;
@@ -279,7 +281,7 @@ function positive(name: string, value: number | undefined, fallback: number, int
  * under `secret`, so every instance with the same secret accepts the nonces of the others.
  *
  * Replay detection is per instance: each instance remembers the highest nonce-count it has seen
- * per nonce (in a bounded map), so a captured request could be replayed once to each other
+ * per nonce (bounded by `maxNonces`), so a captured request could be replayed once to each other
  * instance within the nonce's lifetime. Where that matters, send a client's requests to one
  * instance (for example by source address) or keep `nonceTtlMs` short.
  *
@@ -305,11 +307,12 @@ export class DigestServer {
   readonly #ttl: number;
   readonly #opaque: string | undefined;
   readonly #now: () => number;
-  readonly #counts: NonceCounts;
   readonly #throttle: Throttle | undefined;
   readonly #hash: DigestHash;
   readonly #hexHash: DigestHexHash | undefined;
-  readonly #nonces: NonceSigner;
+  readonly #nonces: NonceBook;
+  /** The last A2 (`method:uri`) hashed, per algorithm, and its hash: a registrar sees the same one again and again. */
+  readonly #lastA2 = new Map<DigestAlgorithm, { a2: string; ha2: string }>();
   /** The last realm challenged in, and its quoted form. */
   #quotedFor: string | undefined;
   #quotedRealm = '';
@@ -329,12 +332,6 @@ export class DigestServer {
     if (key.length < 16) {
       throw new RangeError(`DigestServerOptions.secret must be at least 16 bytes, got ${key.length}`);
     }
-    // Nonces are HMAC-SHA-256 on the same hash, when one is plugged in (RFC 2104 is built on any).
-    const plugged = options.hash;
-    this.#nonces = new NonceSigner(
-      key,
-      plugged === undefined ? undefined : (data: Uint8Array) => plugged('SHA-256', data),
-    );
     if (typeof options.realm !== 'function' && (typeof options.realm !== 'string' || options.realm === '')) {
       throw new RangeError('DigestServerOptions.realm is required: a non-empty string or a function');
     }
@@ -365,7 +362,13 @@ export class DigestServer {
     this.#ttl = positive('nonceTtlMs', options.nonceTtlMs, 300_000);
     this.#opaque = options.opaque;
     this.#now = options.now ?? Date.now;
-    this.#counts = new NonceCounts(positive('maxNonces', options.maxNonces, 100_000, true), this.#ttl);
+    // Nonces are HMAC-SHA-256 on the same hash, when one is plugged in (RFC 2104 is built on any).
+    const plugged = options.hash;
+    this.#nonces = new NonceBook(key, {
+      ...(plugged === undefined ? {} : { sha256: (data: Uint8Array) => plugged('SHA-256', data) }),
+      capacity: positive('maxNonces', options.maxNonces, 100_000, true),
+      ttlMs: this.#ttl,
+    });
     const t = options.throttle;
     this.#throttle =
       t === false
@@ -380,7 +383,7 @@ export class DigestServer {
 
   /** What this instance holds in memory: tracked nonces and throttled sources. */
   get size(): DigestServerSize {
-    return { nonces: this.#counts.size, sources: this.#throttle?.size ?? 0 };
+    return { nonces: this.#nonces.size, sources: this.#throttle?.size ?? 0 };
   }
 
   /**
@@ -487,21 +490,13 @@ export class DigestServer {
     else ha1 = credential.ha1[algorithm]?.toLowerCase();
     if (ha1 === undefined) return { ok: false, reason: 'unsupported-algorithm', username };
 
-    const expected = computeResponse(
-      algorithm,
-      ha1,
-      {
-        method: request.method,
-        uri,
-        nonce,
-        qop,
-        nc,
-        cnonce,
-        body: request.body,
-      },
-      hash,
-      this.#hexHash,
-    );
+    // RFC 7616 §3.4.3: A2 = Method:request-uri, with :H(entity-body) for auth-int.
+    const method = request.method;
+    const ha2 =
+      qop === 'auth-int'
+        ? H(algorithm, `${method}:${uri}:${H(algorithm, request.body ?? new Uint8Array(0), hash)}`, hash)
+        : this.#ha2(algorithm, method, uri);
+    const expected = responseOf(algorithm, ha1, ha2, { nonce, qop, nc, cnonce }, hash, this.#hexHash);
     const given = response.length === hexLength(algorithm) ? response.toLowerCase() : response;
     if (!constantTimeEqual(expected, given)) return this.#fail(source, { ok: false, reason: 'bad-response', username });
 
@@ -510,11 +505,22 @@ export class DigestServer {
     // may retry with a new nonce without asking the user again.
     if (now - issued >= this.#ttl) return { ok: false, reason: 'stale', stale: true, username };
     if (qop !== undefined) {
-      const use = this.#counts.use(nonce, issued, count, now);
+      const use = this.#nonces.use(nonce, issued, count, now);
       if (use === 'replay') return { ok: false, reason: 'replay', username };
       if (use === 'forgotten') return { ok: false, reason: 'stale', stale: true, username };
     }
     return { ok: true, username, realm, algorithm };
+  }
+
+  /** HA2 of qop `auth` or none: H(method:uri), RFC 7616 §3.4.3. */
+  #ha2(algorithm: DigestAlgorithm, method: string, uri: string): string {
+    const a2 = `${method}:${uri}`;
+    const last = this.#lastA2.get(algorithm);
+    if (last !== undefined && last.a2 === a2) return last.ha2;
+    const ha2 = H(algorithm, a2, this.#hash, this.#hexHash);
+    // Copied: the key outlives the request, whose text `uri` may be a view of.
+    this.#lastA2.set(algorithm, { a2: detached(a2), ha2 });
+    return ha2;
   }
 
   #realmOf(request: SipRequest): string {

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hex, utf8 } from '../src/internal/bytes.js';
 import { md5 } from '../src/internal/md5.js';
-import { NonceSigner } from '../src/internal/nonce.js';
+import { NonceBook } from '../src/internal/nonce.js';
 import { hmacSha256, sha256 } from '../src/internal/sha256.js';
 import { SHA512_256_IV, SHA512_IV, sha512, sha512_256, sha512Core } from '../src/internal/sha512.js';
 
@@ -115,11 +115,11 @@ describe('HMAC-SHA-256 (RFC 2104)', () => {
   });
 });
 
-describe('NonceSigner', () => {
+describe('NonceBook', () => {
   it('signs with HMAC-SHA-256 (RFC 2104) over the payload and realm, as hmacSha256 computes it', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 16, maxLength: 100 }), fc.string(), (key, realm) => {
-        const signer = new NonceSigner(key);
+        const signer = new NonceBook(key);
         const nonce = signer.mint(realm, 1_700_000_000_000);
         const bytes = Buffer.from(nonce, 'base64url');
         const mac = hmacSha256(key, new Uint8Array([...bytes.subarray(0, 14), ...new TextEncoder().encode(realm)]));
@@ -131,13 +131,13 @@ describe('NonceSigner', () => {
     );
   });
 
-  it('checks its own recent nonces without hashing, and older ones by their MAC', () => {
+  it('checks the nonces in its ring without hashing, and older ones by their MAC', () => {
     let hashes = 0;
     const counting = (data: Uint8Array) => {
       hashes++;
       return sha256(data);
     };
-    const signer = new NonceSigner(new Uint8Array(16).fill(7), counting);
+    const signer = new NonceBook(new Uint8Array(16).fill(7), { sha256: counting, capacity: 4096 });
     const first = signer.mint('example.com', 5_000);
     expect(hashes).toBe(2);
     expect(signer.check('example.com', first)).toBe(5_000);
@@ -153,11 +153,58 @@ describe('NonceSigner', () => {
     const last = signer.mint('example.com', 7_000);
     const altered = `${last.slice(0, -1)}${last.endsWith('A') ? 'B' : 'A'}`;
     expect(signer.check('example.com', altered)).toBeUndefined();
+    // So is one whose slot characters were changed to point at another nonce of the ring.
+    const other = signer.mint('example.com', 7_000);
+    expect(signer.check('example.com', `${last.slice(0, 8)}${other.slice(8, 12)}${last.slice(12)}`)).toBeUndefined();
+  });
+
+  it('tracks nonce-counts in its ring, and never takes a used nonce that left it for a new one', () => {
+    const book = new NonceBook(new Uint8Array(16).fill(3), { capacity: 3_000, ttlMs: 1_000_000 });
+    const nonces: string[] = [];
+    for (let i = 0; i < 3_000; i++) nonces.push(book.mint('r', 1_000 + i));
+    // 3,000 > the ring's first size (1,024): it grew, and every nonce is still in it.
+    for (let i = 0; i < 3_000; i++) expect(book.use(nonces[i] as string, 1_000 + i, 1, 5_000)).toBe('ok');
+    expect(book.size).toBe(3_000);
+    expect(book.use(nonces[10] as string, 1_010, 1, 5_000)).toBe('replay');
+    expect(book.use(nonces[10] as string, 1_010, 2, 5_000)).toBe('ok');
+    expect(book.use(nonces[10] as string, 1_010, 2, 5_000)).toBe('replay');
+    // 100 more mints take the first 100 slots: those used nonces are forgotten, not new.
+    for (let i = 0; i < 100; i++) book.mint('r', 4_000 + i);
+    expect(book.size).toBe(2_900);
+    expect(book.check('r', nonces[10] as string)).toBe(1_010);
+    expect(book.use(nonces[10] as string, 1_010, 3, 5_000)).toBe('forgotten');
+    expect(book.use(nonces[99] as string, 1_099, 2, 5_000)).toBe('forgotten');
+    expect(book.use(nonces[100] as string, 1_100, 2, 5_000)).toBe('ok');
+  });
+
+  it('tracks the nonce-counts of nonces another instance minted with the same secret', () => {
+    const key = new Uint8Array(16).fill(4);
+    const a = new NonceBook(key);
+    const b = new NonceBook(key);
+    const nonce = a.mint('r', 1_000);
+    expect(b.check('r', nonce)).toBe(1_000);
+    expect(b.use(nonce, 1_000, 1, 2_000)).toBe('ok');
+    expect(b.use(nonce, 1_000, 1, 2_000)).toBe('replay');
+    expect(b.size).toBe(1);
+    // Each instance counts on its own (see DigestServer's documentation).
+    expect(a.use(nonce, 1_000, 1, 2_000)).toBe('ok');
+  });
+
+  it('forgets a used nonce that expired when it left the ring without raising its watermark', () => {
+    const book = new NonceBook(new Uint8Array(16).fill(5), { capacity: 2, ttlMs: 1_000 });
+    const old = book.mint('r', 0);
+    expect(book.use(old, 0, 1, 10)).toBe('ok');
+    book.mint('r', 1_500);
+    const third = book.mint('r', 1_600); // takes the slot of `old`, which had expired
+    const another = new NonceBook(new Uint8Array(16).fill(5)).mint('r', 1_200);
+    // Issued after the (unraised) watermark and never seen: a first use.
+    expect(book.use(another, 1_200, 1, 1_700)).toBe('ok');
+    expect(book.use(third, 1_600, 1, 1_700)).toBe('ok');
   });
 
   it('refuses a nonce for another realm or made under another secret', () => {
-    const a = new NonceSigner(new Uint8Array(16).fill(1));
-    const b = new NonceSigner(new Uint8Array(16).fill(2));
+    const a = new NonceBook(new Uint8Array(16).fill(1));
+    const b = new NonceBook(new Uint8Array(16).fill(2));
     const nonce = a.mint('example.com', 1_000);
     expect(a.check('example.com', nonce)).toBe(1_000);
     expect(a.check('example.org', nonce)).toBeUndefined();

@@ -112,3 +112,20 @@ export function fromBase64url(s: string): Uint8Array | undefined {
   }
   return out;
 }
+
+/**
+ * The 24 bits that the four base64url characters of `s` at `at` encode, or -1 when one of them
+ * is not a base64url character.
+ *
+ * @internal
+ */
+export function base64urlQuad(s: string, at: number): number {
+  let n = 0;
+  for (let j = at; j < at + 4; j++) {
+    const c = s.charCodeAt(j);
+    const v = c < 128 ? (B64_INDEX[c] as number) : -1;
+    if (v < 0) return -1;
+    n = (n << 6) | v;
+  }
+  return n;
+}

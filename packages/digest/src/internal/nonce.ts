@@ -4,12 +4,15 @@
 //
 // Layout, 30 bytes sent as 40 base64url characters:
 //   0–5    issue time, milliseconds since the epoch, big-endian
-//   6–13   random bytes, so that two nonces issued in the same millisecond differ (nonce-count
-//          tracking is per nonce)
+//   6–8    the slot of the minting instance's ring the nonce sits in (see below), big-endian:
+//          characters 8–11 of the text, so it is read back without decoding the rest
+//   9–13   random bytes, so that nonces of two instances sharing a secret differ even when
+//          minted in the same millisecond into the same slot
 //   14–29  HMAC-SHA-256(secret, bytes 0–13 ‖ realm), first 128 bits (RFC 2104 §5 allows
 //          truncation to half the hash length)
 
-import { base64url, constantTimeEqualBytes, fromBase64url, randomBytes, utf8 } from './bytes.js';
+import { base64url, base64urlQuad, constantTimeEqualBytes, fromBase64url, randomBytes, utf8 } from './bytes.js';
+import { NonceCounts, type NonceUse } from './replay.js';
 import { sha256 as builtinSha256 } from './sha256.js';
 
 const PAYLOAD = 14;
@@ -20,35 +23,70 @@ export const NONCE_LENGTH = ((PAYLOAD + MAC) / 3) * 4;
 const BLOCK = 64;
 /** Realms whose UTF-8 bytes are kept, at most (a realm function may give many). */
 const REALMS = 64;
-/** Nonces this signer minted last, remembered so that checking them needs no MAC. */
-const RECENT = 4096;
-
-/** SHA-256, this package's or one plugged in. */
-type Sha256 = (data: Uint8Array) => Uint8Array;
+/** Slots a ring may have: the slot number travels in three bytes. */
+const MAX_SLOTS = 1 << 24;
+/** Slots a ring starts with; it doubles as it fills, up to its capacity. */
+const FIRST_SLOTS = 1024;
 
 /**
- * Mints and checks nonces under one secret. The HMAC (RFC 2104) runs on SHA-256 with the two
- * padded keys (K XOR ipad, K XOR opad) worked out once, here, rather than per nonce: a MAC is
- * then two hash calls on one buffer each.
+ * Options of a {@link NonceBook}.
  *
  * @internal
  */
-export class NonceSigner {
+export interface NonceBookOptions {
+  /** The SHA-256 that HMAC runs on. */
+  sha256?: (data: Uint8Array) => Uint8Array;
+  /** Nonces tracked at most: this many of its own, the latest, and as many of other instances'. */
+  capacity?: number;
+  /** A nonce's lifetime, in milliseconds. */
+  ttlMs?: number;
+}
+
+/**
+ * Mints and checks nonces under one secret, and tracks the nonce-counts used with them
+ * (RFC 7616 §3.4: a server checks that nc increases per nonce, to detect replays).
+ *
+ * The HMAC (RFC 2104) runs on SHA-256 with the two padded keys (K XOR ipad, K XOR opad) worked
+ * out once, here, rather than per nonce: a MAC is then two hash calls on one buffer each.
+ *
+ * The nonces minted last sit in a ring, each with its realm, issue time and the highest
+ * nonce-count used with it, and each nonce names its own slot. A client answers a challenge
+ * within milliseconds, so most nonces come back while still in the ring: checking one and
+ * recording its nonce-count is then an array read and a string comparison, with no MAC and no
+ * map. A nonce whose MAC holds but that is not in the ring was minted by another instance with
+ * the same secret, or has left the ring: the former are tracked in a bounded map
+ * ({@link NonceCounts}); for the latter, when a nonce that had been used leaves the ring before
+ * it expires, a watermark rises to its issue time, and a nonce issued at or before the
+ * watermark and not in the ring is `forgotten` (never accepted as new).
+ *
+ * @internal
+ */
+export class NonceBook {
   readonly #ipad = new Uint8Array(BLOCK);
   readonly #opad = new Uint8Array(BLOCK);
-  readonly #sha256: Sha256;
+  readonly #sha256: (data: Uint8Array) => Uint8Array;
   readonly #realms = new Map<string, Uint8Array>();
-  // The last RECENT nonces minted, in a ring: a client answers a challenge within milliseconds,
-  // so most checks find their nonce here and cost a lookup instead of two hashes. A nonce not
-  // found (older, or minted by another instance) is checked by its MAC as before.
-  readonly #recent = new Map<string, number>();
-  readonly #ringNonce: string[] = new Array<string>(RECENT).fill('');
-  readonly #ringRealm: string[] = new Array<string>(RECENT).fill('');
-  readonly #ringIssued = new Float64Array(RECENT);
-  #ringNext = 0;
+  readonly #capacity: number;
+  readonly #ttl: number;
+  #nonce: string[];
+  #realm: string[];
+  #issued: Float64Array;
+  /** The highest nonce-count used per slot; 0 while unused. */
+  #nc: Float64Array;
+  #next = 0;
+  #used = 0;
+  /** The nonce {@link NonceBook.check} last found in the ring, and its slot, for `use` after it. */
+  #checked = '';
+  #checkedSlot = -1;
+  #watermark = -1;
+  readonly #others: NonceCounts;
 
-  constructor(secret: Uint8Array, sha256: Sha256 = builtinSha256) {
+  constructor(secret: Uint8Array, options: NonceBookOptions = {}) {
+    const sha256 = options.sha256 ?? builtinSha256;
     this.#sha256 = sha256;
+    this.#capacity = Math.min(options.capacity ?? 100_000, MAX_SLOTS);
+    this.#ttl = options.ttlMs ?? 300_000;
+    this.#others = new NonceCounts(this.#capacity, this.#ttl);
     // RFC 2104 §2: a key longer than the block is hashed first; a shorter one is zero-padded.
     const k = secret.length > BLOCK ? sha256(secret) : secret;
     for (let i = 0; i < BLOCK; i++) {
@@ -56,38 +94,102 @@ export class NonceSigner {
       this.#ipad[i] = b ^ 0x36;
       this.#opad[i] = b ^ 0x5c;
     }
+    const first = Math.min(this.#capacity, FIRST_SLOTS);
+    this.#nonce = new Array<string>(first).fill('');
+    this.#realm = new Array<string>(first).fill('');
+    this.#issued = new Float64Array(first);
+    this.#nc = new Float64Array(first);
+  }
+
+  /** Nonces whose nonce-count is tracked: used ones of the ring, and other instances'. */
+  get size(): number {
+    return this.#used + this.#others.size;
   }
 
   /** A new nonce for `realm`, issued at `now`. */
   mint(realm: string, now: number): string {
+    if (this.#next === this.#nonce.length) {
+      if (this.#next < this.#capacity) this.#grow();
+      else this.#next = 0;
+    }
+    const slot = this.#next++;
     const b = new Uint8Array(PAYLOAD + MAC);
     const t = Math.max(0, Math.floor(now));
     const view = new DataView(b.buffer);
     view.setUint16(0, Math.floor(t / 0x100000000));
     view.setUint32(2, t >>> 0);
-    b.set(randomBytes(PAYLOAD - 6), 6);
+    b[6] = slot >>> 16;
+    b[7] = (slot >>> 8) & 255;
+    b[8] = slot & 255;
+    b.set(randomBytes(PAYLOAD - 9), 9);
     b.set(this.#mac(b, realm), PAYLOAD);
     const nonce = base64url(b);
-    const slot = this.#ringNext;
-    this.#ringNext = (slot + 1) % RECENT;
-    const old = this.#ringNonce[slot] as string;
-    if (old !== '') this.#recent.delete(old);
-    this.#ringNonce[slot] = nonce;
-    this.#ringRealm[slot] = realm;
-    this.#ringIssued[slot] = t;
-    this.#recent.set(nonce, slot);
+    // The nonce this one replaces leaves the ring; if it was used and has not expired, a later
+    // use must not pass for a first one.
+    if ((this.#nc[slot] as number) > 0) {
+      this.#used--;
+      const issued = this.#issued[slot] as number;
+      if (now - issued < this.#ttl && issued > this.#watermark) this.#watermark = issued;
+    }
+    this.#nonce[slot] = nonce;
+    this.#realm[slot] = realm;
+    this.#issued[slot] = t;
+    this.#nc[slot] = 0;
     return nonce;
   }
 
   /** The issue time of a nonce this secret made for this realm, or `undefined` when it did not make it. */
   check(realm: string, nonce: string): number | undefined {
     if (nonce.length !== NONCE_LENGTH) return undefined;
-    const slot = this.#recent.get(nonce);
-    if (slot !== undefined && this.#ringRealm[slot] === realm) return this.#ringIssued[slot];
+    const slot = this.#slotOf(nonce);
+    if (slot >= 0 && this.#realm[slot] === realm) {
+      this.#checked = nonce;
+      this.#checkedSlot = slot;
+      return this.#issued[slot];
+    }
     const b = fromBase64url(nonce);
     if (b === undefined) return undefined;
     if (!constantTimeEqualBytes(this.#mac(b, realm), b.subarray(PAYLOAD))) return undefined;
     return nonceTime(b);
+  }
+
+  /**
+   * Records nonce-count `nc` of a nonce that {@link NonceBook.check} accepted, issued at
+   * `issued`: `replay` unless it is higher than every count used with that nonce before.
+   */
+  use(nonce: string, issued: number, nc: number, now: number): NonceUse {
+    const slot =
+      nonce === this.#checked && this.#nonce[this.#checkedSlot] === this.#checked ? this.#checkedSlot : this.#slotOf(nonce);
+    if (slot >= 0) {
+      const last = this.#nc[slot] as number;
+      this.#checked = '';
+      if (nc <= last) return 'replay';
+      if (last === 0) this.#used++;
+      this.#nc[slot] = nc;
+      return 'ok';
+    }
+    if (issued <= this.#watermark) return 'forgotten';
+    return this.#others.use(nonce, issued, nc, now);
+  }
+
+  /** The ring slot holding `nonce`, or -1 when it is not in the ring. */
+  #slotOf(nonce: string): number {
+    const slot = base64urlQuad(nonce, 8);
+    return slot >= 0 && slot < this.#nonce.length && this.#nonce[slot] === nonce ? slot : -1;
+  }
+
+  /** Twice the slots, at most the capacity; slot numbers stay as they were. */
+  #grow(): void {
+    const size = Math.min(this.#capacity, this.#nonce.length * 2);
+    const grow = (a: Float64Array) => {
+      const b = new Float64Array(size);
+      b.set(a);
+      return b;
+    };
+    this.#nonce = this.#nonce.concat(new Array<string>(size - this.#nonce.length).fill(''));
+    this.#realm = this.#realm.concat(new Array<string>(size - this.#realm.length).fill(''));
+    this.#issued = grow(this.#issued);
+    this.#nc = grow(this.#nc);
   }
 
   /** HMAC-SHA-256(secret, payload ‖ realm), its first 128 bits (RFC 2104 §5). */
