@@ -72,7 +72,33 @@ function block(h: Int32Array, view: DataView, o: number): void {
  * @internal
  */
 export function sha256(data: Uint8Array): Uint8Array {
+  return finish(new Int32Array(IV), data, 0);
+}
+
+/**
+ * The state of SHA-256 after one 64-byte block: a prefix hashed once, such as an HMAC padded key
+ * (RFC 2104 §4 suggests keeping these), so that {@link sha256After} hashes only what follows it.
+ *
+ * @param first - the first 64 bytes of the messages to come
+ * @internal
+ */
+export function sha256Midstate(first: Uint8Array): Int32Array {
   const h = new Int32Array(IV);
+  block(h, new DataView(first.buffer, first.byteOffset, 64), 0);
+  return h;
+}
+
+/**
+ * SHA-256 of `prefix ‖ data`, where `midstate` is {@link sha256Midstate} of the 64-byte prefix.
+ *
+ * @internal
+ */
+export function sha256After(midstate: Int32Array, data: Uint8Array): Uint8Array {
+  return finish(midstate.slice(), data, 64);
+}
+
+/** Runs `data` through state `h`, which has hashed `before` bytes already, pads, and returns the digest. */
+function finish(h: Int32Array, data: Uint8Array, before: number): Uint8Array {
   const n = data.length;
   const full = n - (n % 64);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -83,8 +109,9 @@ export function sha256(data: Uint8Array): Uint8Array {
   tail.set(data.subarray(full));
   tail[rest] = 0x80;
   const tv = new DataView(tail.buffer);
-  tv.setUint32(tail.length - 8, Math.floor(n / 0x20000000));
-  tv.setUint32(tail.length - 4, (n * 8) >>> 0);
+  const total = before + n;
+  tv.setUint32(tail.length - 8, Math.floor(total / 0x20000000));
+  tv.setUint32(tail.length - 4, (total * 8) >>> 0);
   for (let o = 0; o < tail.length; o += 64) block(h, tv, o);
   const out = new Uint8Array(32);
   const ov = new DataView(out.buffer);
