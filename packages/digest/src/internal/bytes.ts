@@ -43,6 +43,19 @@ export function randomBytes(n: number): Uint8Array {
   return out;
 }
 
+/**
+ * Random bytes into `out` from `from` up to `to` (at most 1 KiB), from the same pool.
+ *
+ * @internal
+ */
+export function randomInto(out: Uint8Array, from: number, to: number): void {
+  if (poolAt + (to - from) > POOL.length) {
+    crypto.getRandomValues(POOL);
+    poolAt = 0;
+  }
+  for (let i = from; i < to; i++) out[i] = POOL[poolAt++] as number;
+}
+
 const POOL = new Uint8Array(4096);
 let poolAt = POOL.length;
 
@@ -81,13 +94,24 @@ for (let i = 0; i < 64; i++) B64_INDEX[B64.charCodeAt(i)] = i;
  * @internal
  */
 export function base64url(bytes: Uint8Array): string {
-  let s = '';
+  // Character codes into one reused array, then one string: concatenating 40 one-character
+  // strings would build a rope that V8 flattens later, at a comparison or a hash.
+  const codes = CODES;
+  let k = 0;
   for (let i = 0; i + 2 < bytes.length; i += 3) {
     const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
-    s += B64.charAt(n >>> 18) + B64.charAt((n >>> 12) & 63) + B64.charAt((n >>> 6) & 63) + B64.charAt(n & 63);
+    codes[k++] = B64_CODE[n >>> 18] as number;
+    codes[k++] = B64_CODE[(n >>> 12) & 63] as number;
+    codes[k++] = B64_CODE[(n >>> 6) & 63] as number;
+    codes[k++] = B64_CODE[n & 63] as number;
   }
-  return s;
+  codes.length = k;
+  return String.fromCharCode.apply(null, codes);
 }
+
+const CODES: number[] = [];
+const B64_CODE = new Uint8Array(64);
+for (let i = 0; i < 64; i++) B64_CODE[i] = B64.charCodeAt(i);
 
 /**
  * The bytes of an unpadded base64url string whose length is a multiple of 4, or `undefined`

@@ -11,7 +11,7 @@
 //   14–29  HMAC-SHA-256(secret, bytes 0–13 ‖ realm), first 128 bits (RFC 2104 §5 allows
 //          truncation to half the hash length)
 
-import { base64url, base64urlQuad, constantTimeEqualBytes, fromBase64url, randomBytes, utf8 } from './bytes.js';
+import { base64url, base64urlQuad, constantTimeEqualBytes, fromBase64url, randomInto, utf8 } from './bytes.js';
 import { NonceCounts, type NonceUse } from './replay.js';
 import { sha256, sha256After, sha256Midstate } from './sha256.js';
 
@@ -63,6 +63,7 @@ export interface NonceBookOptions {
 export class NonceBook {
   readonly #inner: Int32Array;
   readonly #outer: Int32Array;
+  /** Per realm, a MAC's input: room for the payload, then the realm's UTF-8 bytes. */
   readonly #realms = new Map<string, Uint8Array>();
   readonly #capacity: number;
   readonly #ttl: number;
@@ -78,6 +79,10 @@ export class NonceBook {
   #checkedSlot = -1;
   #watermark = -1;
   readonly #others: NonceCounts;
+  readonly #bytes = new Uint8Array(PAYLOAD + MAC);
+  /** The realm MACed last and its input buffer: the realm's bytes after room for a payload. */
+  #macRealm = '';
+  #macInput: Uint8Array = new Uint8Array(PAYLOAD);
   /** MACs computed, for tests: a nonce found in the ring needs none. */
   macs = 0;
 
@@ -115,15 +120,21 @@ export class NonceBook {
       else this.#next = 0;
     }
     const slot = this.#next++;
-    const b = new Uint8Array(PAYLOAD + MAC);
+    // The bytes are only read into the nonce's text, so one buffer serves every mint.
+    const b = this.#bytes;
     const t = Math.max(0, Math.floor(now));
-    const view = new DataView(b.buffer);
-    view.setUint16(0, Math.floor(t / 0x100000000));
-    view.setUint32(2, t >>> 0);
+    const high = Math.floor(t / 0x100000000);
+    const low = t >>> 0;
+    b[0] = high >>> 8;
+    b[1] = high & 255;
+    b[2] = low >>> 24;
+    b[3] = (low >>> 16) & 255;
+    b[4] = (low >>> 8) & 255;
+    b[5] = low & 255;
     b[6] = slot >>> 16;
     b[7] = (slot >>> 8) & 255;
     b[8] = slot & 255;
-    b.set(randomBytes(PAYLOAD - 9), 9);
+    randomInto(b, 9, PAYLOAD);
     b.set(this.#mac(b, realm), PAYLOAD);
     const nonce = base64url(b);
     // The nonce this one replaces leaves the ring; if it was used and has not expired, a later
@@ -199,16 +210,21 @@ export class NonceBook {
   /** HMAC-SHA-256(secret, payload ‖ realm), its first 128 bits (RFC 2104 §5). */
   #mac(payload: Uint8Array, realm: string): Uint8Array {
     this.macs++;
-    let r = this.#realms.get(realm);
-    if (r === undefined) {
-      if (this.#realms.size >= REALMS) this.#realms.clear();
-      r = utf8(realm);
-      this.#realms.set(realm, r);
+    let input = this.#macInput;
+    if (realm !== this.#macRealm) {
+      let r = this.#realms.get(realm);
+      if (r === undefined) {
+        if (this.#realms.size >= REALMS) this.#realms.clear();
+        const bytes = utf8(realm);
+        r = new Uint8Array(PAYLOAD + bytes.length);
+        r.set(bytes, PAYLOAD);
+        this.#realms.set(realm, r);
+      }
+      this.#macRealm = realm;
+      this.#macInput = input = r;
     }
-    const inner = new Uint8Array(PAYLOAD + r.length);
-    inner.set(payload.subarray(0, PAYLOAD));
-    inner.set(r, PAYLOAD);
-    return sha256After(this.#outer, sha256After(this.#inner, inner)).subarray(0, MAC);
+    for (let i = 0; i < PAYLOAD; i++) input[i] = payload[i] as number;
+    return sha256After(this.#outer, sha256After(this.#inner, input)).subarray(0, MAC);
   }
 }
 

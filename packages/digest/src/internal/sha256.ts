@@ -17,10 +17,16 @@ const K = new Int32Array([
 const IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
 const W = new Int32Array(64);
+/** The padded last block or two, reused: hashing is synchronous, so one of each is enough. */
+const TAIL = new Uint8Array(128);
+const STATE = new Int32Array(8);
 
-function block(h: Int32Array, view: DataView, o: number): void {
-  // FIPS 180-4 §6.2.2 step 1: the message schedule.
-  for (let t = 0; t < 16; t++) W[t] = view.getInt32(o + t * 4);
+function block(h: Int32Array, m: Uint8Array, o: number): void {
+  // FIPS 180-4 §6.2.2 step 1: the message schedule, words big-endian.
+  for (let t = 0; t < 16; t++) {
+    const i = o + t * 4;
+    W[t] = ((m[i] as number) << 24) | ((m[i + 1] as number) << 16) | ((m[i + 2] as number) << 8) | (m[i + 3] as number);
+  }
   for (let t = 16; t < 64; t++) {
     const x = W[t - 15] as number;
     const y = W[t - 2] as number;
@@ -84,7 +90,7 @@ export function sha256(data: Uint8Array): Uint8Array {
  */
 export function sha256Midstate(first: Uint8Array): Int32Array {
   const h = new Int32Array(IV);
-  block(h, new DataView(first.buffer, first.byteOffset, 64), 0);
+  block(h, first, 0);
   return h;
 }
 
@@ -94,29 +100,35 @@ export function sha256Midstate(first: Uint8Array): Int32Array {
  * @internal
  */
 export function sha256After(midstate: Int32Array, data: Uint8Array): Uint8Array {
-  return finish(midstate.slice(), data, 64);
+  STATE.set(midstate);
+  return finish(STATE, data, 64);
 }
 
 /** Runs `data` through state `h`, which has hashed `before` bytes already, pads, and returns the digest. */
 function finish(h: Int32Array, data: Uint8Array, before: number): Uint8Array {
   const n = data.length;
   const full = n - (n % 64);
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  for (let o = 0; o < full; o += 64) block(h, view, o);
+  for (let o = 0; o < full; o += 64) block(h, data, o);
   // FIPS 180-4 §5.1.1: a 1 bit, zeros up to 56 mod 64 bytes, then the bit length, big-endian.
   const rest = n - full;
-  const tail = new Uint8Array(rest < 56 ? 64 : 128);
-  tail.set(data.subarray(full));
-  tail[rest] = 0x80;
-  const tv = new DataView(tail.buffer);
+  const length = rest < 56 ? 64 : 128;
+  TAIL.fill(0, 0, length);
+  for (let i = 0; i < rest; i++) TAIL[i] = data[full + i] as number;
+  TAIL[rest] = 0x80;
   const total = before + n;
-  tv.setUint32(tail.length - 8, Math.floor(total / 0x20000000));
-  tv.setUint32(tail.length - 4, (total * 8) >>> 0);
-  for (let o = 0; o < tail.length; o += 64) block(h, tv, o);
+  writeWord(TAIL, length - 8, Math.floor(total / 0x20000000));
+  writeWord(TAIL, length - 4, (total * 8) >>> 0);
+  for (let o = 0; o < length; o += 64) block(h, TAIL, o);
   const out = new Uint8Array(32);
-  const ov = new DataView(out.buffer);
-  for (let i = 0; i < 8; i++) ov.setInt32(i * 4, h[i] as number);
+  for (let i = 0; i < 8; i++) writeWord(out, i * 4, h[i] as number);
   return out;
+}
+
+function writeWord(d: Uint8Array, at: number, word: number): void {
+  d[at] = word >>> 24;
+  d[at + 1] = (word >>> 16) & 255;
+  d[at + 2] = (word >>> 8) & 255;
+  d[at + 3] = word & 255;
 }
 
 /**
