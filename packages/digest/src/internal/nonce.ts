@@ -53,10 +53,11 @@ export interface NonceBookOptions {
  * within milliseconds, so most nonces come back while still in the ring: checking one and
  * recording its nonce-count is then an array read and a string comparison, with no MAC and no
  * map. A nonce whose MAC holds but that is not in the ring was minted by another instance with
- * the same secret, or has left the ring: the former are tracked in a bounded map
- * ({@link NonceCounts}); for the latter, when a nonce that had been used leaves the ring before
+ * the same secret, or has left the ring. When a nonce that had been used leaves the ring before
  * it expires, a watermark rises to its issue time, and a nonce issued at or before the
- * watermark and not in the ring is `forgotten` (never accepted as new).
+ * watermark and not in the ring is `forgotten` (never accepted as new). The others (another
+ * instance's, or ours that left the ring unused) are tracked in a bounded map
+ * ({@link NonceCounts}).
  *
  * @internal
  */
