@@ -75,9 +75,10 @@ function flowUri(from: Received): string {
   return `sip:${host}:${from.source.port};transport=${from.transport.protocol}`;
 }
 
-/** Whether a binding's source names a connection (RFC 5626 flow) rather than a datagram peer. */
-function isFlowSource(source: string | undefined): source is string {
-  return source !== undefined && /;transport=(tcp|tls|ws|wss)$/.test(source);
+/** Whether a message came over a connection (an RFC 5626 flow) rather than as a datagram. */
+function cameOverConnection(from: Received): boolean {
+  const p = from.transport.protocol;
+  return p === 'tcp' || p === 'tls' || p === 'ws' || p === 'wss';
 }
 
 async function openTransport(
@@ -364,7 +365,7 @@ export async function startServer(
     aaaa: async (name) => (invalid(name) ? [] : dns.resolve6(name)),
   };
   const rememberFlows = (req: SipRequest, from: Received): void => {
-    if (!isFlowSource(flowUri(from)) || req.contacts === '*') return;
+    if (!cameOverConnection(from) || req.contacts === '*') return;
     for (const c of req.contacts) {
       const uri = c.uri;
       if (uri.kind !== 'sip' || !uri.host.toLowerCase().endsWith('.invalid')) continue;
@@ -442,7 +443,7 @@ export async function startServer(
         const source = flowUri(from);
         // RFC 5626 §5.2: over a connection, the registration names us and the flow in a Path, so
         // that another instance sharing the location service reaches the UA through us.
-        if (isFlowSource(source)) req.prepend('Path', pathFor(source));
+        if (cameOverConnection(from)) req.prepend('Path', pathFor(source));
         const res = await registrar.handle(req, source);
         if (res.status === 200) rememberFlows(req, from);
         return res;
