@@ -220,6 +220,9 @@ export async function startServer(
     algorithms: config.auth.algorithms,
     hash: nativeHash,
     hexHash: nativeHexHash,
+    // REGISTERs are verified without a server transaction (below): a retransmission is the same
+    // request, not a replay, for as long as a transaction would have absorbed it (64×T1).
+    retransmissionWindowMs: 64 * 500,
     credentials: { lookup: (username) => users.get(username) },
   });
   const { location, close: closeLocation } = openLocation(config, log, worker);
@@ -284,6 +287,14 @@ export async function startServer(
   let draining = false;
   // Requests handed to the proxy core and not answered yet: what a drain waits for.
   const unanswered = new Set<string>();
+  // And REGISTERs answered without a transaction whose location update is under way.
+  let inFlightRegisters = 0;
+  const registering = (p: Promise<SipResponse>): Promise<SipResponse> => {
+    inFlightRegisters++;
+    return p.finally(() => {
+      inFlightRegisters--;
+    });
+  };
   const keyOf = (m: SipRequest | SipResponse): string => {
     try {
       return `${m.callId}|${m.cseq?.seq}|${m.cseq?.method}`;
@@ -320,6 +331,17 @@ export async function startServer(
       return undefined;
     }
   };
+  /** §10.3: a REGISTER for one of our domains, through the registrar. */
+  const register = async (req: SipRequest, from: Received): Promise<SipResponse> => {
+    const source = flowUri(from);
+    // RFC 5626 §5.2: over a connection, the registration names us and the flow in a Path, so
+    // that another instance sharing the location service reaches the UA through us.
+    if (cameOverConnection(from)) req.prepend('Path', pathFor(source));
+    const res = await registrar.handle(req, source);
+    if (res.status === 200) rememberFlows(req, from);
+    return res;
+  };
+
   // Requests that came in with one of our flow tokens as their Route: sent over that flow.
   const overFlow = new WeakMap<SipRequest, string>();
 
@@ -415,16 +437,20 @@ export async function startServer(
         'dropped',
       );
     },
-    // RFC 3261 §8.2.7: a REGISTER the registrar can answer at once (a challenge to one without
-    // credentials, a foreign domain) is answered without a server transaction, as Kamailio's
-    // registrar does through `sl`: a flood of them leaves nothing behind.
+    // RFC 3261 §8.2.7: REGISTERs are answered without a server transaction, as Kamailio's
+    // registrar answers through `sl`, so that a registrar holds nothing per REGISTER once it has
+    // answered. That is sound because a REGISTER can be handled twice: a retransmission (the
+    // same Call-ID and CSeq) leaves the bindings as they are (§10.3 step 7, in every
+    // LocationService) and is answered with them again, as §8.2.7 asks of a stateless UAS.
+    // A challenge to one without credentials is made at once; the rest once the location
+    // service has answered. Digest takes a retransmission's credentials again for the 64×T1 a
+    // transaction would have lived (its nonce-count is not spent twice: retransmissionWindowMs).
     statelessAnswer(req, from) {
       if (req.method !== 'REGISTER' || draining) return undefined;
       const ruri = req.requestUri;
       // Another domain's REGISTER is refused below with our reason (§10.3 step 1).
       if (ruri.kind === 'sip' && !isOurs(ruri)) return undefined;
-      const res = registrar.statelessAnswer(req);
-      if (res === undefined) return undefined;
+      const res = registrar.statelessAnswer(req) ?? registering(register(req, from));
       metrics.request('REGISTER');
       if (log.isLevelEnabled('debug'))
         log.debug({ method: req.method, callId: req.callId, source: flowUri(from) }, 'request');
@@ -440,13 +466,7 @@ export async function startServer(
         const ruri = req.requestUri;
         // A REGISTER for another domain is not ours to forward (§10.3 step 1).
         if (ruri.kind === 'sip' && !isOurs(ruri)) return refuse(req, 404, 'Not Found (not a domain of this registrar)');
-        const source = flowUri(from);
-        // RFC 5626 §5.2: over a connection, the registration names us and the flow in a Path, so
-        // that another instance sharing the location service reaches the UA through us.
-        if (cameOverConnection(from)) req.prepend('Path', pathFor(source));
-        const res = await registrar.handle(req, source);
-        if (res.status === 200) rememberFlows(req, from);
-        return res;
+        return register(req, from);
       }
       // §16.3 step 1 has read the Route header field already: the parsed values are cached.
       const routes = req.routes;
@@ -571,9 +591,13 @@ export async function startServer(
       const deadline = Date.now() + timeoutMs;
       // Every request the core forwarded has had its final response. (INVITE transactions then
       // linger in RFC 6026's Accepted state for 64×T1 only to absorb retransmissions.)
-      while (unanswered.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      if (unanswered.size > 0)
-        log.warn({ unanswered: unanswered.size }, 'drain timed out; closing with requests unanswered');
+      while ((unanswered.size > 0 || inFlightRegisters > 0) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      if (unanswered.size > 0 || inFlightRegisters > 0)
+        log.warn(
+          { unanswered: unanswered.size + inFlightRegisters },
+          'drain timed out; closing with requests unanswered',
+        );
       await close();
     },
     close,

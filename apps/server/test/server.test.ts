@@ -2,7 +2,8 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import { UserAgent } from '@sipkit/dialog';
-import { parseUri, type SipRequest, type SipResponse } from '@sipkit/parser';
+import { digestAuthorization, pickChallenge } from '@sipkit/digest';
+import { parseMessage, parseUri, type SipRequest, type SipResponse } from '@sipkit/parser';
 import type { MemoryLocationService } from '@sipkit/registrar';
 import { udpTransport } from '@sipkit/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -204,6 +205,43 @@ describe('sipkit-server', () => {
     const alice = await ua(server, 'alice');
     expect((await alice.register('sip:sipkit.test')).status).toBe(200);
     expect(server.registrar.counters).toMatchObject({ challenged: 3, ok: 1 });
+  });
+
+  it('registers statelessly (§8.2.7): 401 and 200 with no transaction, a retransmitted REGISTER answered 200 again', async () => {
+    const { server } = await started();
+    const port = portOf(server, 'udp');
+    const { sock, replies } = await rawUdp();
+    const register = (cseq: number, authorization = '') =>
+      `REGISTER sip:sipkit.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:1;rport;branch=z9hG4bKsr${cseq}\r\n` +
+      'From: <sip:alice@sipkit.test>;tag=1\r\nTo: <sip:alice@sipkit.test>\r\nCall-ID: sr1\r\n' +
+      `CSeq: ${cseq} REGISTER\r\nContact: <sip:alice@127.0.0.1:1>\r\n${authorization}Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n`;
+    sock.send(register(1), port, '127.0.0.1');
+    await until(() => replies.length === 1);
+    const challenge = parseMessage(new TextEncoder().encode(replies[0])) as SipResponse;
+    expect(challenge.status).toBe(401);
+    const picked = pickChallenge(challenge.wwwAuthenticate);
+    if (picked === undefined) throw new Error('no challenge');
+    const second = register(2);
+    const auth = digestAuthorization(
+      picked,
+      { username: 'alice', password: 'alice-secret' },
+      parseMessage(new TextEncoder().encode(second)) as SipRequest,
+    );
+    const retried = register(2, `Authorization: ${auth}\r\n`);
+    sock.send(retried, port, '127.0.0.1');
+    await until(() => replies.length === 2);
+    // The 200 was "lost": the UA sends the same request again, the same credentials in it.
+    sock.send(retried, port, '127.0.0.1');
+    await until(() => replies.length === 3);
+    sock.close();
+    expect(replies.map((r) => r.slice(0, 15))).toEqual(['SIP/2.0 401 Una', 'SIP/2.0 200 OK\r', 'SIP/2.0 200 OK\r']);
+    expect(replies[2]).toMatch(/Contact: <sip:alice@127\.0\.0\.1:1>;expires=\d+/);
+    const bindings = await server.location.lookup('sip:alice@sipkit.test', Date.now());
+    expect(bindings.map((b) => [b.contact, b.cseq])).toEqual([['sip:alice@127.0.0.1:1', 2]]);
+    // Nothing was kept per REGISTER: no server transaction, no completed entry.
+    expect(server.proxy.layer?.counters.serverStarted).toBe(0);
+    expect(server.proxy.layer?.size).toMatchObject({ server: 0, completed: 0 });
+    expect(server.registrar.counters).toMatchObject({ challenged: 1, ok: 2 });
   });
 
   it('sweeps expired registrations out of the memory store once a second', async () => {

@@ -133,6 +133,19 @@ export interface DigestServerOptions {
    */
   maxNonces?: number;
   /**
+   * For a server that verifies requests without a server transaction (a stateless UAS, RFC 3261
+   * §8.2.7, such as a registrar that answers through no transaction): for this many
+   * milliseconds after credentials with qop were accepted, the very same credentials (nonce,
+   * nonce-count, cnonce and response) verify again instead of as `replay`, because a
+   * retransmission of a request is the same request (§17.2.2) and a stateful server would have
+   * answered it from its transaction. Only for nonces this instance minted. A replay of the
+   * whole request within the window then verifies too, so use it only where handling the same
+   * request twice does no harm (a REGISTER, §10.3 step 7), and keep it near the 64×T1 a
+   * transaction would have lived (32,000). 0 turns it off.
+   * @defaultValue 0
+   */
+  retransmissionWindowMs?: number;
+  /**
    * An `opaque` value sent in every challenge, which clients must return unchanged; none when
    * absent.
    */
@@ -272,6 +285,14 @@ function positive(name: string, value: number | undefined, fallback: number, int
   return value;
 }
 
+function nonNegative(name: string, value: number | undefined): number {
+  if (value === undefined) return 0;
+  if (!(value >= 0) || !Number.isFinite(value)) {
+    throw new RangeError(`DigestServerOptions.${name} must be a number of milliseconds, 0 or more, got ${value}`);
+  }
+  return value;
+}
+
 /**
  * The server half of SIP digest authentication (RFC 3261 §22.4, RFC 7616, RFC 8760), for a
  * registrar or UAS (401) and for a proxy (407).
@@ -366,6 +387,7 @@ export class DigestServer {
     this.#nonces = new NonceBook(key, {
       capacity: positive('maxNonces', options.maxNonces, 100_000, true),
       ttlMs: this.#ttl,
+      repeatMs: nonNegative('retransmissionWindowMs', options.retransmissionWindowMs),
     });
     const t = options.throttle;
     this.#throttle =
@@ -503,7 +525,7 @@ export class DigestServer {
     // may retry with a new nonce without asking the user again.
     if (now - issued >= this.#ttl) return { ok: false, reason: 'stale', stale: true, username };
     if (qop !== undefined) {
-      const use = this.#nonces.use(nonce, issued, count, now);
+      const use = this.#nonces.use(nonce, issued, count, now, given);
       if (use === 'replay') return { ok: false, reason: 'replay', username };
       if (use === 'forgotten') return { ok: false, reason: 'stale', stale: true, username };
     }

@@ -331,6 +331,34 @@ describe('DigestServer.verify: nonce-count replay (RFC 7616 §3.4, §5.5)', () =
     expect(await server.verify(retry(nc4))).toMatchObject({ ok: true });
   });
 
+  it('with retransmissionWindowMs, takes the same credentials again for a retransmission (§17.2.2), within the window only', async () => {
+    const { server, clock } = setup({ retransmissionWindowMs: 32_000 });
+    const { picked, retry } = answer(server, {}, alice, { nc: 1 });
+    expect(await server.verify(retry())).toMatchObject({ ok: true });
+    clock.t += 500;
+    // The same request again (its 200 was lost): the same nonce, nc, cnonce and response.
+    expect(await server.verify(retry())).toMatchObject({ ok: true });
+    // The same nc with another cnonce is a second use of the count, not a retransmission.
+    const other = digestAuthorization(picked, alice, request(), { nc: 1, cnonce: 'other' });
+    expect(await server.verify(retry(other))).toMatchObject({ reason: 'replay' });
+    // A lower count stays a replay.
+    const nc3 = digestAuthorization(picked, alice, request(), { nc: 3 });
+    expect(await server.verify(retry(nc3))).toMatchObject({ ok: true });
+    const nc2 = digestAuthorization(picked, alice, request(), { nc: 2 });
+    expect(await server.verify(retry(nc2))).toMatchObject({ reason: 'replay' });
+    // After the window, the same credentials are a replay.
+    clock.t += 32_000;
+    expect(await server.verify(retry(nc3))).toMatchObject({ reason: 'replay' });
+  });
+
+  it('without retransmissionWindowMs, refuses a retransmission as a replay; refuses a negative window', async () => {
+    const { server } = setup();
+    const { retry } = answer(server, {}, alice, { nc: 1 });
+    expect(await server.verify(retry())).toMatchObject({ ok: true });
+    expect(await server.verify(retry())).toMatchObject({ reason: 'replay' });
+    expect(() => setup({ retransmissionWindowMs: -1 })).toThrow(/retransmissionWindowMs/);
+  });
+
   it('tracks nc per nonce: a new nonce starts again at 1', async () => {
     const { server } = setup();
     expect(await server.verify(answer(server).retry())).toMatchObject({ ok: true });

@@ -87,11 +87,15 @@ export interface ProxyRouting {
    * made: return a response to send it without one, or undefined to go on (`onRequest`, a
    * transaction). Nothing is kept for a request answered here; its retransmissions come here
    * again and are answered anew. The RFC's example: challenge a request that carries no
-   * credentials at all, so that a flood of them costs no memory. Synchronous: it runs before
-   * anything else may arrive for the request. `beforeRespond` sees the answer as usual. In
-   * `stateless` mode it runs before `onRequest`.
+   * credentials at all, so that a flood of them costs no memory. The choice is synchronous: it
+   * is made before anything else may arrive for the request. The answer may come later, as a
+   * promise (a registrar that answers once its location service has stored the binding, as
+   * Kamailio's does through `sl`): the request is then answered statelessly whatever the promise
+   * brings, 500 if it rejects, so only requests whose retransmissions may safely be handled again
+   * (idempotent ones) belong here. `beforeRespond` sees the answer as usual. In `stateless` mode
+   * it runs before `onRequest`.
    */
-  statelessAnswer?(request: SipRequest, from: Received): SipResponse | undefined;
+  statelessAnswer?(request: SipRequest, from: Received): SipResponse | Promise<SipResponse> | undefined;
   /**
    * For a request that is not ours to retarget (it still has a Route, or its Request-URI is in
    * no domain of ours), where to send it instead of its Route or Request-URI: a SIP URI, as
@@ -553,7 +557,7 @@ export class SipProxy {
   #beforeTransaction(req: SipRequest, from: Received): boolean {
     const method = req.method;
     if (method === 'INVITE' || method === 'CANCEL') return false;
-    let answer = this.#validate(req);
+    let answer: SipResponse | Promise<SipResponse> | undefined = this.#validate(req);
     if (answer === undefined && this.#o.statelessAnswer !== undefined) {
       try {
         answer = this.#o.statelessAnswer(req, from);
@@ -565,9 +569,22 @@ export class SipProxy {
     if (answer === undefined) return false;
     this.counters.requests++;
     this.counters.statelessAnswers++;
-    if (this.#o.beforeRespond !== undefined) this.#safely(() => this.#o.beforeRespond?.(answer));
-    this.transport.sendResponse(answer, from).catch(() => undefined);
+    if (answer instanceof Promise) {
+      answer.then(
+        (res) => this.#answerStatelessly(res, from),
+        () => {
+          this.counters.errors++;
+          this.#answerStatelessly(createResponse(req, 500, { reason: 'Server Internal Error' }), from);
+        },
+      );
+    } else this.#answerStatelessly(answer, from);
     return true;
+  }
+
+  /** Sends an answer made without a server transaction (§8.2.7), `beforeRespond` first. */
+  #answerStatelessly(res: SipResponse, from: Received): void {
+    if (this.#o.beforeRespond !== undefined) this.#safely(() => this.#o.beforeRespond?.(res));
+    this.transport.sendResponse(res, from).catch(() => undefined);
   }
 
   async #proxyRequest(req: SipRequest, st: ServerTransaction): Promise<void> {
@@ -1246,7 +1263,7 @@ export class SipProxy {
       // CANCEL and ACK follow their INVITE: no hook may answer or challenge them (§22.1).
       if (!ack && req.method !== 'CANCEL') {
         const early = req.method === 'INVITE' ? undefined : this.#o.statelessAnswer?.(req, from);
-        if (early !== undefined) return answer(early);
+        if (early !== undefined) return answer(await early);
         const local = await this.#o.onRequest?.(req, from);
         if (local !== undefined) return answer(local);
       }

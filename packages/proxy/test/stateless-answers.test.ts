@@ -102,6 +102,36 @@ describe('statelessAnswer (§8.2.7)', () => {
     expect(s.proxy.counters.statelessAnswers).toBe(2);
   });
 
+  it('sends an answer that comes later (a promise) without a transaction, and a retransmission anew', async () => {
+    let stored = 0;
+    const s = setup({
+      statelessAnswer: (req) =>
+        Promise.resolve().then(() => {
+          stored++;
+          return createResponse(req, 200, { reason: 'OK (stored)' });
+        }),
+    });
+    s.caller.send(request('REGISTER', 'z9hG4bKs7'), PROXY);
+    await s.clock.advanceAsync(10);
+    s.caller.send(request('REGISTER', 'z9hG4bKs7'), PROXY);
+    await s.clock.advanceAsync(10);
+    expect(s.caller.responses().map((r) => `${r.status} ${r.reason}`)).toEqual(['200 OK (stored)', '200 OK (stored)']);
+    expect(stored).toBe(2);
+    expect(s.layer.size).toMatchObject({ server: 0, completed: 0 });
+    expect(s.layer.counters.serverStarted).toBe(0);
+    expect(s.proxy.counters.statelessAnswers).toBe(2);
+    expect(s.responded).toEqual([200, 200]);
+  });
+
+  it('answers 500 without a transaction when the promised answer rejects', async () => {
+    const s = setup({ statelessAnswer: () => Promise.reject(new Error('store down')) });
+    s.caller.send(request('REGISTER', 'z9hG4bKs8'), PROXY);
+    await s.clock.advanceAsync(10);
+    expect(s.caller.responses().map((r) => r.status)).toEqual([500]);
+    expect(s.proxy.counters.errors).toBe(1);
+    expect(s.layer.size).toMatchObject({ server: 0, completed: 0 });
+  });
+
   it('answers 500 without a transaction when the hook throws', () => {
     const s = setup({
       statelessAnswer: () => {

@@ -11,6 +11,7 @@
 //   14–29  HMAC-SHA-256(secret, bytes 0–13 ‖ realm), first 128 bits (RFC 2104 §5 allows
 //          truncation to half the hash length)
 
+import { detached } from '@sipkit/parser';
 import { base64url, base64urlQuad, constantTimeEqualBytes, fromBase64url, randomInto, utf8 } from './bytes.js';
 import { NonceCounts, type NonceUse } from './replay.js';
 import { sha256, sha256After, sha256Midstate } from './sha256.js';
@@ -38,6 +39,11 @@ export interface NonceBookOptions {
   capacity?: number;
   /** A nonce's lifetime, in milliseconds. */
   ttlMs?: number;
+  /**
+   * How long after a nonce-count was accepted the same count, with the same response, is taken
+   * for a retransmission of the same request rather than a replay; 0 for never.
+   */
+  repeatMs?: number;
 }
 
 /**
@@ -73,6 +79,10 @@ export class NonceBook {
   #issued: Float64Array;
   /** The highest nonce-count used per slot; 0 while unused. */
   #nc: Float64Array;
+  /** With `repeatMs`: per slot, the response accepted with that count, and when. */
+  readonly #repeatMs: number;
+  #response: string[];
+  #accepted: Float64Array;
   #next = 0;
   #used = 0;
   /** The nonce {@link NonceBook.check} last found in the ring, and its slot, for `use` after it. */
@@ -90,6 +100,7 @@ export class NonceBook {
   constructor(secret: Uint8Array, options: NonceBookOptions = {}) {
     this.#capacity = Math.min(options.capacity ?? 100_000, MAX_SLOTS);
     this.#ttl = options.ttlMs ?? 300_000;
+    this.#repeatMs = options.repeatMs ?? 0;
     this.#others = new NonceCounts(this.#capacity, this.#ttl);
     // RFC 2104 §2: a key longer than the block is hashed first; a shorter one is zero-padded.
     const k = secret.length > BLOCK ? sha256(secret) : secret;
@@ -107,6 +118,10 @@ export class NonceBook {
     this.#realm = new Array<string>(first).fill('');
     this.#issued = new Float64Array(first);
     this.#nc = new Float64Array(first);
+    // Only a book that recognises retransmissions keeps their responses.
+    const repeats = this.#repeatMs > 0 ? first : 0;
+    this.#response = new Array<string>(repeats).fill('');
+    this.#accepted = new Float64Array(repeats);
   }
 
   /** Nonces whose nonce-count is tracked: used ones of the ring, and other instances'. */
@@ -149,6 +164,7 @@ export class NonceBook {
     this.#realm[slot] = realm;
     this.#issued[slot] = t;
     this.#nc[slot] = 0;
+    if (this.#repeatMs > 0) this.#response[slot] = '';
     return nonce;
   }
 
@@ -169,9 +185,11 @@ export class NonceBook {
 
   /**
    * Records nonce-count `nc` of a nonce that {@link NonceBook.check} accepted, issued at
-   * `issued`: `replay` unless it is higher than every count used with that nonce before.
+   * `issued`: `replay` unless it is higher than every count used with that nonce before. With
+   * `repeatMs`, the highest count again with the same `response` (the request-digest, lower
+   * case) within `repeatMs` of its acceptance is `ok`: the same request, retransmitted.
    */
-  use(nonce: string, issued: number, nc: number, now: number): NonceUse {
+  use(nonce: string, issued: number, nc: number, now: number, response = ''): NonceUse {
     const slot =
       nonce === this.#checked && this.#nonce[this.#checkedSlot] === this.#checked
         ? this.#checkedSlot
@@ -179,9 +197,22 @@ export class NonceBook {
     if (slot >= 0) {
       const last = this.#nc[slot] as number;
       this.#checked = '';
-      if (nc <= last) return 'replay';
+      if (nc <= last) {
+        // RFC 3261 §17.2.2: a retransmission is the same request, not a second use of the count.
+        const repeat =
+          nc === last &&
+          this.#repeatMs > 0 &&
+          now - (this.#accepted[slot] as number) < this.#repeatMs &&
+          this.#response[slot] === response;
+        return repeat ? 'ok' : 'replay';
+      }
       if (last === 0) this.#used++;
       this.#nc[slot] = nc;
+      if (this.#repeatMs > 0) {
+        // A copy: a view would keep the whole request's text alive while the slot lives.
+        this.#response[slot] = detached(response);
+        this.#accepted[slot] = now;
+      }
       return 'ok';
     }
     if (issued <= this.#watermark) return 'forgotten';
@@ -206,6 +237,10 @@ export class NonceBook {
     this.#realm = this.#realm.concat(new Array<string>(size - this.#realm.length).fill(''));
     this.#issued = grow(this.#issued);
     this.#nc = grow(this.#nc);
+    if (this.#repeatMs > 0) {
+      this.#response = this.#response.concat(new Array<string>(size - this.#response.length).fill(''));
+      this.#accepted = grow(this.#accepted);
+    }
   }
 
   /** HMAC-SHA-256(secret, payload ‖ realm), its first 128 bits (RFC 2104 §5). */
