@@ -206,6 +206,11 @@ export function sipp(target, scenario, args, seconds, opts = {}) {
         ...(opts.timeoutError === false ? [] : ['-timeout_error']),
         '-max_socket',
         '2000',
+        // SIPp's own socket buffers default to 64 KB: at tens of thousands of answers a second
+        // that is a few milliseconds of them, and SIPp, which shares the machine's two cores with
+        // the server, drops the rest whenever it is descheduled that long (RcvbufErrors, each
+        // drop a retransmission 500 ms later). The same 4 MiB the servers get, for every run.
+        ...(args.includes('-buff_size') ? [] : ['-buff_size', '4194304']),
         ...args,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd },
