@@ -1,3 +1,4 @@
+import { H } from './internal/names.js';
 import { utf8Encode } from './internal/text.js';
 import { SipRequest, SipResponse } from './message.js';
 
@@ -178,11 +179,15 @@ export function createResponse(request: SipRequest, status: number, options: Res
   }
   const reason = options.reason ?? REASON_PHRASES[status] ?? '';
   const res = new SipResponse(status, reason, 'SIP/2.0', EMPTY, '', [], 0, 0);
-  // §8.2.6.2: Via fields in the same order, From, Call-ID, CSeq equal to the request's.
-  for (const v of request.getAll('Via')) res.append('Via', v);
-  const from = request.get('From');
+  // §8.2.6.2: Via fields in the same order, From, Call-ID, CSeq equal to the request's. Read
+  // from the ranges the parser noted where it did (one plain field each, unchanged since):
+  // no header table and no search through it.
+  if (request._viaS >= 0 && request._nv === 1) {
+    res.append('Via', request._hotValue(H.Via, request._viaS, request._viaE) as string);
+  } else for (const v of request.getAll('Via')) res.append('Via', v);
+  const from = request._hotValue(H.From, request._fromS, request._fromE);
   if (from !== undefined) res.append('From', from);
-  const to = request.get('To');
+  const to = request._hotValue(H.To, request._toS, request._toE);
   if (to !== undefined) {
     // §8.2.6.2: a UAS adds a To tag unless the request had one; 100 Trying needs none.
     let hasTag = false;
@@ -193,9 +198,9 @@ export function createResponse(request: SipRequest, status: number, options: Res
     }
     res.append('To', hasTag || status === 100 ? to : `${to};tag=${options.toTag ?? randomToken()}`);
   }
-  const callId = request.get('Call-ID');
+  const callId = request._hotValue(H.CallId, request._cidS, request._cidE);
   if (callId !== undefined) res.append('Call-ID', callId);
-  const cseq = request.get('CSeq');
+  const cseq = request._hotValue(H.CSeq, request._csS, request._csE);
   if (cseq !== undefined) res.append('CSeq', cseq);
   if (status === 100) {
     // §8.2.6.1: Timestamp is copied into the 100 (Trying).

@@ -10,6 +10,7 @@ import {
   FOLDED,
   HOT_ABSENT,
   HOT_TABLE,
+  ID_MASK,
   NO_LIMITS,
   SCAN,
   SCAN_CL,
@@ -56,8 +57,6 @@ import {
 } from './values.js';
 
 export { F_ID, F_NS, F_VE, F_VS, FOLDED, STRIDE } from './internal/fields.js';
-
-const ID_MASK = 1023;
 
 /** Header id of a table entry (-1 when unknown). */
 export function entryId(f: number[], k: number): number {
@@ -328,6 +327,18 @@ export abstract class SipMessage {
     return -1;
   }
 
+  /**
+   * @internal the first value of hot field `id` from the range the parser noted (`s`, `e`: a
+   * plain one-line field), as `get` would give it; through the table when there is no range.
+   */
+  _hotValue(id: number, s: number, e: number): string | undefined {
+    if (s >= 0) {
+      const v = this._text.slice(s, e);
+      return NON_ASCII.test(v) ? utf8Decode(this._src, s, e) : v;
+    }
+    return s === HOT_ABSENT ? undefined : this._first(id);
+  }
+
   /** @internal first value of a known header id */
   _first(id: number): string | undefined {
     const k = this._find(id, '', 0);
@@ -355,7 +366,7 @@ export abstract class SipMessage {
    */
   get(name: string): string | undefined {
     const id = headerId(name);
-    const k = this._find(id, name.toLowerCase(), 0);
+    const k = this._find(id, id >= 0 ? '' : name.toLowerCase(), 0);
     return k < 0 ? undefined : this._value(k);
   }
 
@@ -367,7 +378,7 @@ export abstract class SipMessage {
    */
   getAll(name: string): string[] {
     const id = headerId(name);
-    const lower = name.toLowerCase();
+    const lower = id >= 0 ? '' : name.toLowerCase();
     const out: string[] = [];
     for (let k = this._find(id, lower, 0); k >= 0; k = this._find(id, lower, k + 1)) out.push(this._value(k));
     return out;
@@ -392,7 +403,7 @@ export abstract class SipMessage {
    */
   count(name: string): number {
     const id = headerId(name);
-    const lower = name.toLowerCase();
+    const lower = id >= 0 ? '' : name.toLowerCase();
     let n = 0;
     for (let k = this._find(id, lower, 0); k >= 0; k = this._find(id, lower, k + 1)) n++;
     return n;
@@ -404,7 +415,8 @@ export abstract class SipMessage {
    * @param name - header name
    */
   has(name: string): boolean {
-    return this._find(headerId(name), name.toLowerCase(), 0) >= 0;
+    const id = headerId(name);
+    return this._find(id, id >= 0 ? '' : name.toLowerCase(), 0) >= 0;
   }
 
   // -------------------------------------------------------------------------------------------

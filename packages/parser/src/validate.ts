@@ -1,4 +1,6 @@
 import { SipParseError } from './errors.js';
+import { F_ID, ID_MASK, STRIDE } from './internal/fields.js';
+import { H, NAMES } from './internal/names.js';
 import type { SipMessage, SipRequest, SipResponse } from './message.js';
 
 /**
@@ -83,7 +85,18 @@ export const STANDARD_METHODS: readonly string[] = [
   'UPDATE',
 ];
 
-const BARE_CR = /\r(?!\n)/;
+/** Whether text[0, end) holds a CR not followed by LF: found by indexOf, not a regex walk. */
+function hasBareCr(text: string, end: number): boolean {
+  for (let i = text.indexOf('\r'); i >= 0 && i < end; i = text.indexOf('\r', i + 1)) {
+    if (i + 1 >= end || text.charCodeAt(i + 1) !== 0x0a) return true;
+  }
+  return false;
+}
+
+/** The header fields a message must carry once (§8.1.1), counted in one pass over its table. */
+const ONCE = [H.From, H.To, H.CallId, H.CSeq] as const;
+const ONCE_NAMES = ['From', 'To', 'Call-ID', 'CSeq'] as const;
+const COUNTS = new Int32Array(NAMES.length);
 
 class Collector {
   readonly problems: ValidationProblem[] = [];
@@ -126,14 +139,22 @@ class Collector {
 function common(msg: SipMessage, c: Collector, proxy = false): void {
   // A CR that is not part of a CRLF has no place in a header section (RFC 3261 §7). The parser
   // finds every bare LF; a bare CR inside a value is caught here, off the parser's hot path.
-  if (BARE_CR.test(msg._text.slice(0, msg._headEnd))) c.add(400, 'Bare CR in the header section');
-  for (const name of ['From', 'To', 'Call-ID', 'CSeq']) {
-    const n = msg.count(name);
+  if (hasBareCr(msg._text, msg._headEnd)) c.add(400, 'Bare CR in the header section');
+  const counts = COUNTS;
+  counts.fill(0);
+  const f = msg._f;
+  for (let b = F_ID; b < f.length; b += STRIDE) {
+    const id = ((f[b] as number) & ID_MASK) - 1;
+    if (id >= 0) counts[id] = (counts[id] as number) + 1;
+  }
+  for (let i = 0; i < ONCE.length; i++) {
+    const n = counts[ONCE[i] as number] as number;
+    const name = ONCE_NAMES[i] as string;
     if (n === 0) c.add(400, `Missing ${name}`, name);
     else if (n > 1) c.add(400, `More than one ${name}`, name);
   }
-  if (!msg.has('Via')) c.add(400, 'Missing Via', 'Via');
-  if (msg.count('Max-Forwards') > 1) c.add(400, 'More than one Max-Forwards', 'Max-Forwards');
+  if (counts[H.Via] === 0) c.add(400, 'Missing Via', 'Via');
+  if ((counts[H.MaxForwards] as number) > 1) c.add(400, 'More than one Max-Forwards', 'Max-Forwards');
   const vias = c.read('Via', () => msg.vias);
   if (vias !== undefined && vias.length > 0) {
     // RFC 3261 §8.1.1.7: a branch is the magic cookie followed by something unique.

@@ -132,8 +132,12 @@ export function canonicalAor(uri: SipUri): string {
   return detached(`${uri.scheme}:${user}${uri.host.toLowerCase()}${port}`);
 }
 
+/** Characters that stand in a userinfo as they are (RFC 3261 §25.1 user: unreserved, user-unreserved). */
+const USER_PLAIN = /^[A-Za-z0-9\-_.!~*'()&=+$,;?/]*$/;
+
 /** Re-escapes what may not stand in a userinfo, so the canonical AOR is a valid URI again. */
 function escapeUser(user: string): string {
+  if (USER_PLAIN.test(user)) return user;
   return user.replace(/[^A-Za-z0-9\-_.!~*'()&=+$,;?/]/g, (c) => {
     let out = '';
     for (const b of new TextEncoder().encode(c)) out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
@@ -425,13 +429,17 @@ export class Registrar {
   /** Step 8: 200 with every current binding and its remaining time, Date, Path, Require. */
   #ok(request: SipRequest, bindings: readonly Binding[], aor: string, now: number): SipResponse {
     const headers: [string, string][] = [];
-    const supported = new Set(request.supported.map((t) => t.toLowerCase()));
+    const supported = new Set<string>();
+    for (const t of request.supported) supported.add(t.toLowerCase());
     let outbound = false;
     for (const b of bindings) {
-      let na = new NameAddr(undefined, b.contact).withParam(
-        'expires',
-        String(Math.max(0, Math.round((b.expires - now) / 1000))),
-      );
+      const expires = String(Math.max(0, Math.round((b.expires - now) / 1000)));
+      if (b.instance === undefined && b.regId === undefined) {
+        // The usual binding: what the NameAddr below would render, without building one.
+        headers.push(['Contact', `<${b.contact}>;expires=${expires}${b.q === undefined ? '' : `;q=${b.q}`}`]);
+        continue;
+      }
+      let na = new NameAddr(undefined, b.contact).withParam('expires', expires);
       if (b.q !== undefined) na = na.withParam('q', String(b.q));
       if (b.instance !== undefined) {
         na = na.withParam('+sip.instance', `<${b.instance}>`);

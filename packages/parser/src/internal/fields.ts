@@ -28,6 +28,8 @@ export const F_NS = 1;
 export const F_VS = 2;
 export const F_VE = 3;
 export const FOLDED = 1024;
+/** The low bits of a table entry's id word: the header id + 1, or 0 for a name not known. */
+export const ID_MASK = 1023;
 
 /**
  * The headers whose first field the scan reports (ids 0 to HOT_COUNT - 1 in KNOWN_HEADER_NAMES:
