@@ -287,14 +287,11 @@ export async function startServer(
   let draining = false;
   // Requests handed to the proxy core and not answered yet: what a drain waits for.
   const unanswered = new Set<string>();
-  // And REGISTERs answered without a transaction whose location update is under way.
-  let inFlightRegisters = 0;
-  const registering = (p: Promise<SipResponse>): Promise<SipResponse> => {
-    inFlightRegisters++;
-    return p.finally(() => {
-      inFlightRegisters--;
-    });
-  };
+  // And REGISTERs answered without a transaction whose location update is under way, by Call-ID
+  // and CSeq: a retransmission of one of them is discarded meanwhile, as a server transaction in
+  // Trying would (§17.2.2), so that a slow location service is not asked once per
+  // retransmission. Once answered, a retransmission is handled again (§8.2.7).
+  const pendingRegisters = new Set<string>();
   const keyOf = (m: SipRequest | SipResponse): string => {
     try {
       return `${m.callId}|${m.cseq?.seq}|${m.cseq?.method}`;
@@ -450,7 +447,14 @@ export async function startServer(
       const ruri = req.requestUri;
       // Another domain's REGISTER is refused below with our reason (§10.3 step 1).
       if (ruri.kind === 'sip' && !isOurs(ruri)) return undefined;
-      const res = registrar.statelessAnswer(req) ?? registering(register(req, from));
+      let res: SipResponse | Promise<SipResponse> | undefined = registrar.statelessAnswer(req);
+      if (res === undefined) {
+        // The proxy core has read Call-ID and CSeq (§16.3 step 1): they are there.
+        const key = `${req.callId}|${req.cseq?.seq}`;
+        if (pendingRegisters.has(key)) return null;
+        pendingRegisters.add(key);
+        res = register(req, from).finally(() => pendingRegisters.delete(key));
+      }
       metrics.request('REGISTER');
       if (log.isLevelEnabled('debug'))
         log.debug({ method: req.method, callId: req.callId, source: flowUri(from) }, 'request');
@@ -591,11 +595,11 @@ export async function startServer(
       const deadline = Date.now() + timeoutMs;
       // Every request the core forwarded has had its final response. (INVITE transactions then
       // linger in RFC 6026's Accepted state for 64×T1 only to absorb retransmissions.)
-      while ((unanswered.size > 0 || inFlightRegisters > 0) && Date.now() < deadline)
+      while ((unanswered.size > 0 || pendingRegisters.size > 0) && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 50));
-      if (unanswered.size > 0 || inFlightRegisters > 0)
+      if (unanswered.size > 0 || pendingRegisters.size > 0)
         log.warn(
-          { unanswered: unanswered.size + inFlightRegisters },
+          { unanswered: unanswered.size + pendingRegisters.size },
           'drain timed out; closing with requests unanswered',
         );
       await close();

@@ -1,6 +1,6 @@
 // sipkit-server on real loopback sockets, with user agents from @sipkit/dialog.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { connect, type Socket } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { UserAgent } from '@sipkit/dialog';
 import { digestAuthorization, pickChallenge } from '@sipkit/digest';
 import { parseMessage, parseUri, type SipRequest, type SipResponse } from '@sipkit/parser';
@@ -242,6 +242,44 @@ describe('sipkit-server', () => {
     expect(server.proxy.layer?.counters.serverStarted).toBe(0);
     expect(server.proxy.layer?.size).toMatchObject({ server: 0, completed: 0 });
     expect(server.registrar.counters).toMatchObject({ challenged: 1, ok: 2 });
+  });
+
+  it('discards a retransmitted REGISTER while its first copy is still with the location service (§17.2.2)', async () => {
+    // A "Redis" that accepts the connection and never answers: every location update hangs.
+    const held = new Set<Socket>();
+    const silent = createServer((c) => {
+      held.add(c);
+      c.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const redisPort = (silent.address() as AddressInfo).port;
+    try {
+      const { server } = await started({
+        location: { type: 'redis', url: `redis://127.0.0.1:${redisPort}` },
+        auth: { register: false, secret: 'a test secret of enough length' },
+      });
+      const port = portOf(server, 'udp');
+      const { sock, replies } = await rawUdp();
+      const register =
+        'REGISTER sip:sipkit.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:1;rport;branch=z9hG4bKsp1\r\n' +
+        'From: <sip:alice@sipkit.test>;tag=1\r\nTo: <sip:alice@sipkit.test>\r\nCall-ID: sp1\r\nCSeq: 1 REGISTER\r\n' +
+        'Contact: <sip:alice@127.0.0.1:1>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n';
+      for (let i = 0; i < 3; i++) {
+        sock.send(register, port, '127.0.0.1');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      sock.close();
+      // One request taken (the first), its answer pending; the two copies discarded, no transaction.
+      expect(replies).toEqual([]);
+      const text = await (await fetch(`${server.http?.url}/metrics`)).text();
+      expect(text).toMatch(/sipkit_requests_total\{method="REGISTER"\} 1\n/);
+      expect(server.proxy.layer?.size).toMatchObject({ server: 0, completed: 0 });
+    } finally {
+      await server?.close();
+      server = undefined;
+      for (const c of held) c.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
   });
 
   it('sweeps expired registrations out of the memory store once a second', async () => {

@@ -92,10 +92,12 @@ export interface ProxyRouting {
    * promise (a registrar that answers once its location service has stored the binding, as
    * Kamailio's does through `sl`): the request is then answered statelessly whatever the promise
    * brings, 500 if it rejects, so only requests whose retransmissions may safely be handled again
-   * (idempotent ones) belong here. `beforeRespond` sees the answer as usual. In `stateless` mode
-   * it runs before `onRequest`.
+   * (idempotent ones) belong here. `null` discards the request: for a retransmission of one
+   * whose promised answer is still pending, as a server transaction in Trying discards
+   * retransmissions (§17.2.2). `beforeRespond` sees the answer as usual. In `stateless` mode it
+   * runs before `onRequest`.
    */
-  statelessAnswer?(request: SipRequest, from: Received): SipResponse | Promise<SipResponse> | undefined;
+  statelessAnswer?(request: SipRequest, from: Received): SipResponse | Promise<SipResponse> | null | undefined;
   /**
    * For a request that is not ours to retarget (it still has a Route, or its Request-URI is in
    * no domain of ours), where to send it instead of its Route or Request-URI: a SIP URI, as
@@ -557,7 +559,7 @@ export class SipProxy {
   #beforeTransaction(req: SipRequest, from: Received): boolean {
     const method = req.method;
     if (method === 'INVITE' || method === 'CANCEL') return false;
-    let answer: SipResponse | Promise<SipResponse> | undefined = this.#validate(req);
+    let answer: SipResponse | Promise<SipResponse> | null | undefined = this.#validate(req);
     if (answer === undefined && this.#o.statelessAnswer !== undefined) {
       try {
         answer = this.#o.statelessAnswer(req, from);
@@ -567,6 +569,8 @@ export class SipProxy {
       }
     }
     if (answer === undefined) return false;
+    // §17.2.2: a retransmission the hook is answering already; nothing to send.
+    if (answer === null) return true;
     this.counters.requests++;
     this.counters.statelessAnswers++;
     if (answer instanceof Promise) {
@@ -1263,6 +1267,7 @@ export class SipProxy {
       // CANCEL and ACK follow their INVITE: no hook may answer or challenge them (§22.1).
       if (!ack && req.method !== 'CANCEL') {
         const early = req.method === 'INVITE' ? undefined : this.#o.statelessAnswer?.(req, from);
+        if (early === null) return;
         if (early !== undefined) return answer(await early);
         const local = await this.#o.onRequest?.(req, from);
         if (local !== undefined) return answer(local);

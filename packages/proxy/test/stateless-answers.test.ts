@@ -123,6 +123,34 @@ describe('statelessAnswer (§8.2.7)', () => {
     expect(s.responded).toEqual([200, 200]);
   });
 
+  it('discards a retransmission the hook answers null for (§17.2.2), and answers the first once', async () => {
+    let release: (() => void) | undefined;
+    const pending = new Set<string>();
+    const s = setup({
+      statelessAnswer: (req) => {
+        const key = req.callId ?? '';
+        if (pending.has(key)) return null;
+        pending.add(key);
+        return new Promise<void>((r) => {
+          release = r;
+        }).then(() => {
+          pending.delete(key);
+          return createResponse(req, 200);
+        });
+      },
+    });
+    s.caller.send(request('REGISTER', 'z9hG4bKs9'), PROXY);
+    await s.clock.advanceAsync(10);
+    s.caller.send(request('REGISTER', 'z9hG4bKs9'), PROXY);
+    await s.clock.advanceAsync(10);
+    expect(s.caller.responses()).toHaveLength(0);
+    release?.();
+    await s.clock.advanceAsync(10);
+    expect(s.caller.responses().map((r) => r.status)).toEqual([200]);
+    expect(s.proxy.counters).toMatchObject({ requests: 1, statelessAnswers: 1 });
+    expect(s.layer.size).toMatchObject({ server: 0, completed: 0 });
+  });
+
   it('answers 500 without a transaction when the promised answer rejects', async () => {
     const s = setup({ statelessAnswer: () => Promise.reject(new Error('store down')) });
     s.caller.send(request('REGISTER', 'z9hG4bKs8'), PROXY);
