@@ -287,11 +287,11 @@ export async function startServer(
   let draining = false;
   // Requests handed to the proxy core and not answered yet: what a drain waits for.
   const unanswered = new Set<string>();
-  // And REGISTERs answered without a transaction whose location update is under way, by Call-ID
-  // and CSeq: a retransmission of one of them is discarded meanwhile, as a server transaction in
+  // And REGISTERs answered without a transaction whose location update is under way (Call-ID →
+  // CSeq): a retransmission of one of them is discarded meanwhile, as a server transaction in
   // Trying would (§17.2.2), so that a slow location service is not asked once per
   // retransmission. Once answered, a retransmission is handled again (§8.2.7).
-  const pendingRegisters = new Set<string>();
+  const pendingRegisters = new Map<string, number>();
   const keyOf = (m: SipRequest | SipResponse): string => {
     try {
       return `${m.callId}|${m.cseq?.seq}|${m.cseq?.method}`;
@@ -328,13 +328,22 @@ export async function startServer(
       return undefined;
     }
   };
-  /** §10.3: a REGISTER for one of our domains, through the registrar. */
-  const register = async (req: SipRequest, from: Received): Promise<SipResponse> => {
+  /**
+   * §10.3: a REGISTER for one of our domains, through the registrar; one in `pendingRegisters`
+   * (its Call-ID given) leaves it once answered.
+   */
+  const register = async (req: SipRequest, from: Received, pendingCallId?: string): Promise<SipResponse> => {
     const source = flowUri(from);
     // RFC 5626 §5.2: over a connection, the registration names us and the flow in a Path, so
     // that another instance sharing the location service reaches the UA through us.
     if (cameOverConnection(from)) req.prepend('Path', pathFor(source));
-    const res = await registrar.handle(req, source);
+    let res: SipResponse;
+    try {
+      res = await registrar.handle(req, source);
+    } finally {
+      if (pendingCallId !== undefined && pendingRegisters.get(pendingCallId) === req.cseq?.seq)
+        pendingRegisters.delete(pendingCallId);
+    }
     if (res.status === 200) rememberFlows(req, from);
     return res;
   };
@@ -450,10 +459,11 @@ export async function startServer(
       let res: SipResponse | Promise<SipResponse> | undefined = registrar.statelessAnswer(req);
       if (res === undefined) {
         // The proxy core has read Call-ID and CSeq (§16.3 step 1): they are there.
-        const key = `${req.callId}|${req.cseq?.seq}`;
-        if (pendingRegisters.has(key)) return null;
-        pendingRegisters.add(key);
-        res = register(req, from).finally(() => pendingRegisters.delete(key));
+        const callId = req.callId as string;
+        const seq = req.cseq?.seq as number;
+        if (pendingRegisters.get(callId) === seq) return null;
+        pendingRegisters.set(callId, seq);
+        res = register(req, from, callId);
       }
       metrics.request('REGISTER');
       if (log.isLevelEnabled('debug'))
