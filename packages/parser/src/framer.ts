@@ -3,7 +3,7 @@ import { allocBytes } from './internal/alloc.js';
 import { binaryString } from './internal/text.js';
 import { type ParserLimits, resolveLimits } from './limits.js';
 import type { SipRequest, SipResponse } from './message.js';
-import { parseHead } from './parse.js';
+import { type ParseOptions, parseHead } from './parse.js';
 
 /**
  * What a {@link StreamFramer} reports.
@@ -31,6 +31,11 @@ export type FramerEvent =
 export interface StreamFramerOptions {
   /** Parser limits; `maxMessageSize` also bounds the bytes buffered for one message. */
   limits?: Partial<ParserLimits>;
+  /**
+   * Record every header field while parsing (see {@link ParseOptions.fieldTable}).
+   * @defaultValue false
+   */
+  fieldTable?: boolean;
 }
 
 /**
@@ -55,6 +60,7 @@ export interface StreamFramerOptions {
  */
 export class StreamFramer {
   readonly #limits: ParserLimits;
+  readonly #fieldTable: boolean;
   #buf: Uint8Array = new Uint8Array(4096);
   /** bytes [start, end) of #buf are pending */
   #start = 0;
@@ -70,6 +76,7 @@ export class StreamFramer {
    */
   constructor(options: StreamFramerOptions = {}) {
     this.#limits = resolveLimits(options.limits);
+    this.#fieldTable = options.fieldTable === true;
   }
 
   /** Bytes held while waiting for the rest of a message. */
@@ -188,7 +195,7 @@ export class StreamFramer {
       // A view: the bytes are copied once the body is in (the buffer does not move before the
       // message is complete, except in #append, which rebases the offsets kept in #head).
       const headBytes = buf.subarray(this.#start, found);
-      const msg = parseHead(headBytes, headBytes.length, this.#limits);
+      const msg = parseHead(headBytes, headBytes.length, this.#limits, this.#fieldTable);
       if (msg._cl < 0) {
         // RFC 3261 §18.3: on a stream, Content-Length is mandatory.
         const err = new SipParseError(

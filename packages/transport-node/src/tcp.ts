@@ -172,7 +172,9 @@ async function streamTransport(options: TcpTransportOptions, tls: TlsTransportOp
   const host = listenHost(kind, options.host);
   const idle = options.idleTimeoutMs ?? 120000;
   const messageTimeout = options.messageTimeoutMs ?? 10000;
-  const framerOptions = options.limits === undefined ? {} : { limits: options.limits };
+  // The layers above read more than the hot fields: every field is recorded in the one scan.
+  const framerOptions =
+    options.limits === undefined ? { fieldTable: true } : { limits: options.limits, fieldTable: true };
   const table = new ConnectionTable<Connection>({
     maxConnections: options.maxConnections ?? 10000,
     maxPerAddress: options.maxConnectionsPerAddress ?? 64,

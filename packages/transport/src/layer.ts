@@ -185,6 +185,9 @@ export class TransportLayer {
       // Parse options are fixed per transport: made once here, not per message.
       const parse: ParseOptions = {
         mode: (t.framed ?? !t.reliable) ? 'datagram' : 'stream',
+        // Every layer above reads fields beyond the hot ones (validation, the TU): record them all
+        // in the one scan.
+        fieldTable: true,
         ...(options.limits === undefined ? {} : { limits: options.limits }),
       };
       t.listen((event) => this.#receive(t, parse, event));

@@ -176,8 +176,15 @@ export function scanFields(
       else break;
     }
     if (n >= maxFields) fail('TOO_MANY_HEADERS', `more than ${maxFields} header fields`, ns);
+    if (out !== undefined) {
+      // Stores in order, at the end: each appends (no push call, no arguments object).
+      const o = n * STRIDE;
+      out[o] = id + 1 + folded;
+      out[o + 1] = ns;
+      out[o + 2] = vs;
+      out[o + 3] = ve;
+    }
     n++;
-    if (out !== undefined) out.push(id + 1 + folded, ns, vs, ve);
     if (id >= 0 && id < HOT_COUNT) {
       const at = id * 2;
       if (scan[at] === HOT_ABSENT) {
