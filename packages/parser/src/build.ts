@@ -183,10 +183,10 @@ export function createResponse(request: SipRequest, status: number, options: Res
   // from the ranges the parser noted where it did (one plain field each, unchanged since):
   // no header table and no search through it.
   if (request._viaS >= 0 && request._nv === 1) {
-    res.append('Via', request._hotValue(H.Via, request._viaS, request._viaE) as string);
-  } else for (const v of request.getAll('Via')) res.append('Via', v);
+    res._put('Via', request._hotValue(H.Via, request._viaS, request._viaE) as string);
+  } else for (const v of request.getAll('Via')) res._put('Via', v);
   const from = request._hotValue(H.From, request._fromS, request._fromE);
-  if (from !== undefined) res.append('From', from);
+  if (from !== undefined) res._put('From', from);
   const to = request._hotValue(H.To, request._toS, request._toE);
   if (to !== undefined) {
     // §8.2.6.2: a UAS adds a To tag unless the request had one; 100 Trying needs none.
@@ -196,18 +196,19 @@ export function createResponse(request: SipRequest, status: number, options: Res
     } catch {
       // A malformed To (we may be answering 400 about it) is copied as it came.
     }
-    res.append('To', hasTag || status === 100 ? to : `${to};tag=${options.toTag ?? randomToken()}`);
+    res._put('To', hasTag || status === 100 ? to : `${to};tag=${options.toTag ?? randomToken()}`);
   }
   const callId = request._hotValue(H.CallId, request._cidS, request._cidE);
-  if (callId !== undefined) res.append('Call-ID', callId);
+  if (callId !== undefined) res._put('Call-ID', callId);
   const cseq = request._hotValue(H.CSeq, request._csS, request._csE);
-  if (cseq !== undefined) res.append('CSeq', cseq);
+  if (cseq !== undefined) res._put('CSeq', cseq);
   if (status === 100) {
     // §8.2.6.1: Timestamp is copied into the 100 (Trying).
     const ts = request.get('Timestamp');
-    if (ts !== undefined) res.append('Timestamp', ts);
+    if (ts !== undefined) res._put('Timestamp', ts);
   }
-  for (const [name, value] of options.headers ?? []) res.append(name, value);
+  for (const [name, value] of options.headers ?? [])
+    res._put(name, typeof value === 'string' ? value : value.toString());
   if (options.body !== undefined) res.body = typeof options.body === 'string' ? utf8Encode(options.body) : options.body;
   // The copied values are the request's, so its parsed top Via, Call-ID and CSeq hold for the
   // response too: hand them over instead of parsing them again.

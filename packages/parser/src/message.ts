@@ -678,6 +678,19 @@ export abstract class SipMessage {
     return fastNameAddrBytes(this._src, this._f[b + F_VS] as number, this._f[b + F_VE] as number, this._text, header);
   }
 
+  /**
+   * @internal appends a rendered field to a message being built (createResponse): no entry
+   * array, and nothing to invalidate yet
+   */
+  _put(name: string, value: string): void {
+    if (this._x === NO_STRINGS) this._x = [];
+    const x = this._x;
+    const at = x.length;
+    const id = headerId(name);
+    x.push(id >= 0 && name.length > 1 ? (NAMES[id] as string) : name, value);
+    this._f.push(id + 1, -1, at, 0);
+  }
+
   /** @internal drops every cached typed value (after a change) */
   _invalidate(): void {
     this._viaS = this._fromS = this._toS = this._cidS = this._csS = this._ctS = HOT_TABLE;

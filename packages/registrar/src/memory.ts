@@ -32,6 +32,8 @@ export function applyChanges(
   now: number,
   maxBindings: number,
 ): { ok: true; bindings: Binding[] } | { ok: false; reason: 'out-of-order' | 'too-many'; bindings: Binding[] } {
+  const one = changes.length === 1 ? changes[0] : undefined;
+  if (one !== undefined && current.length <= 1) return applyOne(current[0], one, now, maxBindings);
   const live = current.filter((b) => b.expires > now);
   const next = new Map<string, Binding>();
   for (const b of live) next.set(b.key, b);
@@ -47,6 +49,34 @@ export function applyChanges(
   }
   if (next.size > maxBindings && next.size > live.length) return { ok: false, reason: 'too-many', bindings: live };
   return { ok: true, bindings: [...next.values()] };
+}
+
+/**
+ * {@link applyChanges} for the usual refresh, one change to an AOR with at most one binding,
+ * without the map: the same result.
+ */
+function applyOne(
+  current: Binding | undefined,
+  { binding, remove }: BindingChange,
+  now: number,
+  maxBindings: number,
+): { ok: true; bindings: Binding[] } | { ok: false; reason: 'out-of-order' | 'too-many'; bindings: Binding[] } {
+  const live = current !== undefined && current.expires > now ? current : undefined;
+  if (live !== undefined && live.key === binding.key) {
+    // §10.3 step 7, as above.
+    if (live.callId === binding.callId) {
+      if (binding.cseq === live.cseq) return { ok: true, bindings: [live] };
+      if (binding.cseq < live.cseq) return { ok: false, reason: 'out-of-order', bindings: [live] };
+    }
+    return { ok: true, bindings: remove ? [] : [binding] };
+  }
+  if (remove) return { ok: true, bindings: live === undefined ? [] : [live] };
+  if (live === undefined) return maxBindings >= 1 ? { ok: true, bindings: [binding] } : tooMany([]);
+  return maxBindings >= 2 ? { ok: true, bindings: [live, binding] } : tooMany([live]);
+}
+
+function tooMany(live: Binding[]): { ok: false; reason: 'too-many'; bindings: Binding[] } {
+  return { ok: false, reason: 'too-many', bindings: live };
 }
 
 /**
