@@ -386,10 +386,13 @@ describe('DigestServer.verify: nonce-count replay (RFC 7616 §3.4, §5.5)', () =
     expect(await server.verify(first.retry())).toMatchObject({ reason: 'stale', stale: true });
   });
 
-  it('keeps a copy of each nonce, not the request it was read from', async () => {
-    // 400 REGISTERs of 56 KB each: if the tracked nonces were views into the requests' text, the
-    // map would hold 22 MB after a full collection.
-    const { server } = setup();
+  it.each([
+    ['', {}],
+    [', nor of the response it keeps for retransmissions', { retransmissionWindowMs: 32_000 }],
+  ])('keeps a copy of each nonce, not the request it was read from%s', async (_, options) => {
+    // 400 REGISTERs of 56 KB each: if the tracked nonces (or the responses kept with them) were
+    // views into the requests' text, the map would hold 22 MB after a full collection.
+    const { server } = setup(options);
     // Seven 8 KB fields: the parser's limit is 8 KB a line, 64 KB a message.
     const pad = Array.from({ length: 7 }, (_, i) => `X-Pad-${i}: ${'x'.repeat(8_000)}\r\n`).join('');
     const gc = runInNewContext('gc') as () => void;
