@@ -44,7 +44,7 @@ export { Params, quote } from './params.js';
 export { type ParseOptions, parseMessage } from './parse.js';
 export { createResponseBytes } from './response-bytes.js';
 export { salvageRequest } from './salvage.js';
-export { serialize } from './serialize.js';
+export { type SerializeOptions, serialize } from './serialize.js';
 export {
   type AbsoluteUri,
   formatUri,

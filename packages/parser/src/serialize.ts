@@ -1,6 +1,23 @@
+import { allocBytes } from './internal/alloc.js';
 import { H } from './internal/names.js';
 import { utf8Length, utf8Write } from './internal/text.js';
 import { entryId, F_NS, F_VE, F_VS, type SipRequest, type SipResponse, STRIDE } from './message.js';
+
+/**
+ * Options of {@link serialize}.
+ *
+ * @public
+ */
+export interface SerializeOptions {
+  /**
+   * The bytes are sent at once and not kept (a stateless answer): they are carved from a shared
+   * 16 KiB slab instead of a buffer of their own, which costs less than allocating one. Keeping
+   * them would keep the whole slab alive, so a transaction that resends its bytes must not ask
+   * for this.
+   * @defaultValue false
+   */
+  transient?: boolean;
+}
 
 /**
  * Renders a message to bytes.
@@ -11,10 +28,11 @@ import { entryId, F_NS, F_VE, F_VS, type SipRequest, type SipResponse, STRIDE } 
  * was, a wrong one is rewritten, a missing one is added at the end of the header section.
  *
  * @param msg - a parsed or built message
+ * @param options - where the bytes are allocated
  * @returns the wire form
  * @public
  */
-export function serialize(msg: SipRequest | SipResponse): Uint8Array {
+export function serialize(msg: SipRequest | SipResponse, options?: SerializeOptions): Uint8Array {
   const src = msg._src;
   const text = msg._text;
   const f = msg._f;
@@ -66,7 +84,7 @@ export function serialize(msg: SipRequest | SipResponse): Uint8Array {
     const from = raws[i] as number;
     size += from < 0 ? utf8Length(texts[raws[i + 1] as number] as string) : (raws[i + 1] as number) - from;
   }
-  const out = new Uint8Array(size);
+  const out = options?.transient === true ? allocBytes(size) : new Uint8Array(size);
   let o = 0;
   for (let i = 0; i < raws.length; i += 2) {
     const from = raws[i] as number;

@@ -5,6 +5,7 @@ import {
   type ParserLimits,
   parseMessage,
   type ResponseOptions,
+  type SerializeOptions,
   SipParseError,
   type SipRequest,
   type SipResponse,
@@ -116,6 +117,8 @@ export interface TransportLayerOptions {
 const CRLF = new Uint8Array([13, 10]);
 const EMPTY = new Uint8Array(0);
 const ignore = (): undefined => undefined;
+/** serialize's options for bytes sent once and dropped. */
+const TRANSIENT: SerializeOptions = { transient: true };
 /** Most RFC 5923 aliases remembered at once. */
 const MAX_ALIASES = 10000;
 
@@ -352,7 +355,8 @@ export class TransportLayer {
   }
 
   /**
-   * Sends a response where {@link TransportLayer.routeResponse} says.
+   * Sends a response where {@link TransportLayer.routeResponse} says, once: its bytes are not
+   * kept (a transaction that resends uses `routeResponse` and keeps the route).
    *
    * @param response - the response
    * @param to - how its request arrived
@@ -361,7 +365,8 @@ export class TransportLayer {
   sendResponse(response: SipResponse, to: Received): Promise<string | undefined> {
     let route: Route;
     try {
-      route = this.routeResponse(response, to);
+      // Sent once and not kept: the bytes may come from a shared slab.
+      route = this.#route(response, serialize(response, TRANSIENT), to);
     } catch (e) {
       return Promise.reject(e);
     }
