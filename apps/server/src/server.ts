@@ -454,9 +454,10 @@ export async function startServer(
     statelessAnswer(req, from) {
       if (req.method !== 'REGISTER' || draining) return undefined;
       const ruri = req.requestUri;
-      // Another domain's REGISTER is refused below with our reason (§10.3 step 1).
-      if (ruri.kind === 'sip' && !isOurs(ruri)) return undefined;
-      let res: SipResponse | Promise<SipResponse> | undefined = registrar.statelessAnswer(req);
+      let res: SipResponse | Promise<SipResponse> | undefined;
+      // §10.3 step 1: a REGISTER for another domain is not ours to forward.
+      if (ruri.kind === 'sip' && !isOurs(ruri)) res = refuse(req, 404, 'Not Found (not a domain of this registrar)');
+      else res = registrar.statelessAnswer(req);
       if (res === undefined) {
         // The proxy core has read Call-ID and CSeq (§16.3 step 1): they are there.
         const callId = req.callId as string;

@@ -244,6 +244,24 @@ describe('sipkit-server', () => {
     expect(server.registrar.counters).toMatchObject({ challenged: 1, ok: 2 });
   });
 
+  it('refuses a REGISTER for another domain with 404 (§10.3 step 1), with no transaction', async () => {
+    const { server } = await started();
+    const port = portOf(server, 'udp');
+    const { sock, replies } = await rawUdp();
+    sock.send(
+      'REGISTER sip:elsewhere.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:1;rport;branch=z9hG4bKfd1\r\n' +
+        'From: <sip:alice@elsewhere.test>;tag=1\r\nTo: <sip:alice@elsewhere.test>\r\nCall-ID: fd1\r\n' +
+        'CSeq: 1 REGISTER\r\nContact: <sip:alice@127.0.0.1:1>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n',
+      port,
+      '127.0.0.1',
+    );
+    await until(() => replies.length === 1);
+    sock.close();
+    expect(replies[0]).toMatch(/^SIP\/2\.0 404 Not Found \(not a domain of this registrar\)\r\n/);
+    expect(server.proxy.layer?.counters.serverStarted).toBe(0);
+    expect(server.proxy.layer?.size).toMatchObject({ server: 0, completed: 0 });
+  });
+
   it('discards a retransmitted REGISTER while its first copy is still with the location service (§17.2.2)', async () => {
     // A "Redis" that accepts the connection and never answers: every location update hangs.
     const held = new Set<Socket>();
