@@ -329,10 +329,10 @@ export async function startServer(
     }
   };
   /**
-   * §10.3: a REGISTER for one of our domains, through the registrar; one in `pendingRegisters`
-   * (its Call-ID given) leaves it once answered.
+   * §10.3: a REGISTER for one of our domains, through the registrar; it leaves
+   * `pendingRegisters` (under its Call-ID) once answered.
    */
-  const register = async (req: SipRequest, from: Received, pendingCallId?: string): Promise<SipResponse> => {
+  const register = async (req: SipRequest, from: Received, callId: string): Promise<SipResponse> => {
     const source = flowUri(from);
     // RFC 5626 §5.2: over a connection, the registration names us and the flow in a Path, so
     // that another instance sharing the location service reaches the UA through us.
@@ -341,8 +341,7 @@ export async function startServer(
     try {
       res = await registrar.handle(req, source);
     } finally {
-      if (pendingCallId !== undefined && pendingRegisters.get(pendingCallId) === req.cseq?.seq)
-        pendingRegisters.delete(pendingCallId);
+      if (pendingRegisters.get(callId) === req.cseq?.seq) pendingRegisters.delete(callId);
     }
     if (res.status === 200) rememberFlows(req, from);
     return res;
@@ -448,7 +447,8 @@ export async function startServer(
     // answered. That is sound because a REGISTER can be handled twice: a retransmission (the
     // same Call-ID and CSeq) leaves the bindings as they are (§10.3 step 7, in every
     // LocationService) and is answered with them again, as §8.2.7 asks of a stateless UAS.
-    // A challenge to one without credentials is made at once; the rest once the location
+    // Every REGISTER is answered here but while draining (then onRequest answers 503). A
+    // challenge to one without credentials is made at once; the rest once the location
     // service has answered. Digest takes a retransmission's credentials again for the 64×T1 a
     // transaction would have lived (its nonce-count is not spent twice: retransmissionWindowMs).
     statelessAnswer(req, from) {
@@ -477,12 +477,6 @@ export async function startServer(
         log.debug({ method: req.method, callId: req.callId, source: flowUri(from) }, 'request');
       if (draining && !inDialog(req))
         return refuse(req, 503, 'Service Unavailable (shutting down)', [['Retry-After', '5']]);
-      if (req.method === 'REGISTER') {
-        const ruri = req.requestUri;
-        // A REGISTER for another domain is not ours to forward (§10.3 step 1).
-        if (ruri.kind === 'sip' && !isOurs(ruri)) return refuse(req, 404, 'Not Found (not a domain of this registrar)');
-        return register(req, from);
-      }
       // §16.3 step 1 has read the Route header field already: the parsed values are cached.
       const routes = req.routes;
       const top = routes[0];

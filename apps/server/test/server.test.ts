@@ -39,6 +39,16 @@ async function rawUdp(): Promise<{ sock: UdpSocket; replies: string[] }> {
   return { sock, replies };
 }
 
+/** A REGISTER for alice as a bare UA on 127.0.0.1:1 sends it, its branch made of `id` and the CSeq. */
+function rawRegister(id: string, { domain = 'sipkit.test', cseq = 1, authorization = '' } = {}): string {
+  return (
+    `REGISTER sip:${domain} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:1;rport;branch=z9hG4bK${id}${cseq}\r\n` +
+    `From: <sip:alice@${domain}>;tag=1\r\nTo: <sip:alice@${domain}>\r\nCall-ID: ${id}\r\n` +
+    `CSeq: ${cseq} REGISTER\r\nContact: <sip:alice@127.0.0.1:1>\r\n${authorization}` +
+    'Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n'
+  );
+}
+
 function finalOf(call: { on(event: 'failed', f: (r: unknown) => void): unknown }): Promise<number> {
   return new Promise((resolve) => call.on('failed', (r) => resolve((r as SipResponse).status ?? 0)));
 }
@@ -183,10 +193,7 @@ describe('sipkit-server', () => {
     const { server } = await started();
     const port = portOf(server, 'udp');
     const { sock, replies } = await rawUdp();
-    const register =
-      'REGISTER sip:sipkit.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:1;rport;branch=z9hG4bKsl1\r\n' +
-      'From: <sip:alice@sipkit.test>;tag=1\r\nTo: <sip:alice@sipkit.test>\r\nCall-ID: sl1\r\nCSeq: 1 REGISTER\r\n' +
-      'Contact: <sip:alice@127.0.0.1:1>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n';
+    const register = rawRegister('sl');
     sock.send(register, port, '127.0.0.1');
     await until(() => replies.length === 1);
     sock.send(register, port, '127.0.0.1');
@@ -211,10 +218,7 @@ describe('sipkit-server', () => {
     const { server } = await started();
     const port = portOf(server, 'udp');
     const { sock, replies } = await rawUdp();
-    const register = (cseq: number, authorization = '') =>
-      `REGISTER sip:sipkit.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:1;rport;branch=z9hG4bKsr${cseq}\r\n` +
-      'From: <sip:alice@sipkit.test>;tag=1\r\nTo: <sip:alice@sipkit.test>\r\nCall-ID: sr1\r\n' +
-      `CSeq: ${cseq} REGISTER\r\nContact: <sip:alice@127.0.0.1:1>\r\n${authorization}Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n`;
+    const register = (cseq: number, authorization = '') => rawRegister('sr', { cseq, authorization });
     sock.send(register(1), port, '127.0.0.1');
     await until(() => replies.length === 1);
     const challenge = parseMessage(new TextEncoder().encode(replies[0])) as SipResponse;
@@ -248,13 +252,7 @@ describe('sipkit-server', () => {
     const { server } = await started();
     const port = portOf(server, 'udp');
     const { sock, replies } = await rawUdp();
-    sock.send(
-      'REGISTER sip:elsewhere.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:1;rport;branch=z9hG4bKfd1\r\n' +
-        'From: <sip:alice@elsewhere.test>;tag=1\r\nTo: <sip:alice@elsewhere.test>\r\nCall-ID: fd1\r\n' +
-        'CSeq: 1 REGISTER\r\nContact: <sip:alice@127.0.0.1:1>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n',
-      port,
-      '127.0.0.1',
-    );
+    sock.send(rawRegister('fd', { domain: 'elsewhere.test' }), port, '127.0.0.1');
     await until(() => replies.length === 1);
     sock.close();
     expect(replies[0]).toMatch(/^SIP\/2\.0 404 Not Found \(not a domain of this registrar\)\r\n/);
@@ -278,10 +276,7 @@ describe('sipkit-server', () => {
       });
       const port = portOf(server, 'udp');
       const { sock, replies } = await rawUdp();
-      const register =
-        'REGISTER sip:sipkit.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:1;rport;branch=z9hG4bKsp1\r\n' +
-        'From: <sip:alice@sipkit.test>;tag=1\r\nTo: <sip:alice@sipkit.test>\r\nCall-ID: sp1\r\nCSeq: 1 REGISTER\r\n' +
-        'Contact: <sip:alice@127.0.0.1:1>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n';
+      const register = rawRegister('sp');
       for (let i = 0; i < 3; i++) {
         sock.send(register, port, '127.0.0.1');
         await new Promise((r) => setTimeout(r, 100));

@@ -1,7 +1,7 @@
 import { SipParseError } from './errors.js';
-import { F_ID, ID_MASK, STRIDE } from './internal/fields.js';
+import { STRIDE } from './internal/fields.js';
 import { H, NAMES } from './internal/names.js';
-import type { SipMessage, SipRequest, SipResponse } from './message.js';
+import { entryId, type SipMessage, type SipRequest, type SipResponse } from './message.js';
 
 /**
  * One thing wrong with a message, with the status a UAS should answer because of it.
@@ -143,8 +143,8 @@ function common(msg: SipMessage, c: Collector, proxy = false): void {
   const counts = COUNTS;
   counts.fill(0);
   const f = msg._f;
-  for (let b = F_ID; b < f.length; b += STRIDE) {
-    const id = ((f[b] as number) & ID_MASK) - 1;
+  for (let k = 0, n = f.length / STRIDE; k < n; k++) {
+    const id = entryId(f, k);
     if (id >= 0) counts[id] = (counts[id] as number) + 1;
   }
   for (let i = 0; i < ONCE.length; i++) {

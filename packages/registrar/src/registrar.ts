@@ -133,12 +133,14 @@ export function canonicalAor(uri: SipUri): string {
 }
 
 /** Characters that stand in a userinfo as they are (RFC 3261 §25.1 user: unreserved, user-unreserved). */
-const USER_PLAIN = /^[A-Za-z0-9\-_.!~*'()&=+$,;?/]*$/;
+const USER_CHARS = "A-Za-z0-9\\-_.!~*'()&=+$,;?/";
+const USER_PLAIN = new RegExp(`^[${USER_CHARS}]*$`);
+const USER_ESCAPED = new RegExp(`[^${USER_CHARS}]`, 'g');
 
 /** Re-escapes what may not stand in a userinfo, so the canonical AOR is a valid URI again. */
 function escapeUser(user: string): string {
   if (USER_PLAIN.test(user)) return user;
-  return user.replace(/[^A-Za-z0-9\-_.!~*'()&=+$,;?/]/g, (c) => {
+  return user.replace(USER_ESCAPED, (c) => {
     let out = '';
     for (const b of new TextEncoder().encode(c)) out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
     return out;

@@ -1,10 +1,16 @@
 // RFC 3261 §10.3, step by step, through Registrar.handle.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { parseMessage, type SipRequest, type SipResponse } from '@sipkit/parser';
+import { parseMessage, parseUri, type SipRequest, type SipResponse, type SipUri } from '@sipkit/parser';
 import { sip } from '@sipkit/testkit';
 import { describe, expect, it } from 'vitest';
-import { MemoryLocationService, Registrar, type RegistrarAuthenticator, type RegistrarOptions } from '../src/index.js';
+import {
+  canonicalAor,
+  MemoryLocationService,
+  Registrar,
+  type RegistrarAuthenticator,
+  type RegistrarOptions,
+} from '../src/index.js';
 
 let clock = 1_000_000;
 function make(options: Partial<RegistrarOptions> = {}) {
@@ -206,6 +212,13 @@ describe('§10.3 step 5: the address-of-record', () => {
   it('answers 404 when the To domain is not served here', async () => {
     const res = await make().registrar.handle(register({ aor: 'sip:alice@elsewhere.org' }));
     expect(res.status).toBe(404);
+  });
+
+  it('re-escapes in the canonical AOR what may not stand in a userinfo (§25.1), and only that', () => {
+    expect(canonicalAor(parseUri('sip:a%20b%3C@Example.com;user=phone') as SipUri)).toBe('sip:a%20b%3C@example.com');
+    expect(canonicalAor(parseUri("sip:a.b-c_!~*'()&=+$,;?/@example.com") as SipUri)).toBe(
+      "sip:a.b-c_!~*'()&=+$,;?/@example.com",
+    );
   });
 
   it('indexes by the canonical AOR: parameters removed, escapes undone, host case folded', async () => {
