@@ -21,6 +21,7 @@
  * @packageDocumentation
  */
 
+export { nativeUdpAvailable, nativeUdpUnavailableReason, type UdpSocketStats } from './native-udp.js';
 export { type TcpTransportOptions, type TlsTransportOptions, tcpTransport, tlsTransport } from './tcp.js';
-export { type UdpTransportOptions, udpTransport } from './udp.js';
+export { type UdpTransport, type UdpTransportOptions, udpTransport } from './udp.js';
 export { type WssTransportOptions, type WsTransportOptions, wssTransport, wsTransport } from './ws.js';

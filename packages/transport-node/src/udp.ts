@@ -1,8 +1,16 @@
+import cluster from 'node:cluster';
 import { createSocket, type Socket, type SocketOptions } from 'node:dgram';
 import { lookup as dnsLookup } from 'node:dns';
 import { isIP } from 'node:net';
 import type { PeerAddress, Transport, TransportEvent } from '@sipkit/transport';
 import { TransportError } from '@sipkit/transport';
+import {
+  maxDatagram,
+  nativeUdpAvailable,
+  nativeUdpTransport,
+  nativeUdpUnavailableReason,
+  type UdpSocketStats,
+} from './native-udp.js';
 
 /**
  * Options for {@link udpTransport}.
@@ -38,6 +46,30 @@ export interface UdpTransportOptions {
    * default when absent.
    */
   sendBufferSize?: number;
+  /**
+   * How datagrams are read and written.
+   * - `'native'`: the package's batched socket (Linux): one `recvmmsg` reads up to 32 datagrams
+   *   and JavaScript is called once for them; the datagrams a turn sends leave with one
+   *   `sendmmsg`. Fails with `NO_TRANSPORT` where it is not available
+   *   ({@link nativeUdpAvailable}).
+   * - `'dgram'`: `node:dgram`, a callback per datagram.
+   * - `'auto'`: `'native'` where available, except for a socket shared through `node:cluster`
+   *   (a cluster worker without `exclusive`), which only `node:dgram` can share.
+   * @defaultValue 'auto'
+   */
+  io?: 'auto' | 'native' | 'dgram';
+}
+
+/**
+ * A UDP {@link @sipkit/transport!Transport} with the counters of its socket.
+ *
+ * @public
+ */
+export interface UdpTransport extends Transport {
+  /** Which I/O the socket uses (see {@link UdpTransportOptions.io}). */
+  readonly io: 'native' | 'dgram';
+  /** The socket's counters; with `node:dgram`, only what this transport counted. */
+  stats(): UdpSocketStats;
 }
 
 const RESOLVED: Promise<string | undefined> = Promise.resolve(undefined);
@@ -86,11 +118,31 @@ function addressLookup(): (hostname: string, family: unknown, callback: LookupCa
  * @throws {@link @sipkit/transport!TransportError} when the address cannot be bound
  * @public
  */
-export async function udpTransport(options: UdpTransportOptions = {}): Promise<Transport> {
+export async function udpTransport(options: UdpTransportOptions = {}): Promise<UdpTransport> {
   const host = options.host ?? '127.0.0.1';
   const family = isIP(host);
   if (family === 0)
     throw new TransportError('NO_TRANSPORT', `udp host must be an IP address, got ${JSON.stringify(host)}`);
+  const io = options.io ?? 'auto';
+  if (io !== 'auto' && io !== 'native' && io !== 'dgram')
+    throw new TransportError('NO_TRANSPORT', `udp io must be 'auto', 'native' or 'dgram', got ${JSON.stringify(io)}`);
+  if (io === 'native' && !nativeUdpAvailable())
+    throw new TransportError('NO_TRANSPORT', `udp io 'native' is not available: ${nativeUdpUnavailableReason()}`);
+  const shared = cluster.isWorker && options.exclusive !== true;
+  if (io === 'native' && shared)
+    throw new TransportError('NO_TRANSPORT', "udp io 'native' cannot share a cluster socket: set exclusive");
+  if (io === 'native' || (io === 'auto' && !shared && nativeUdpAvailable())) {
+    const t = nativeUdpTransport({
+      host,
+      family: family as 4 | 6,
+      port: options.port ?? 5060,
+      receiveBufferSize: options.receiveBufferSize ?? 0,
+      sendBufferSize: options.sendBufferSize ?? 0,
+      reusePort: false,
+      onlyCrLf,
+    });
+    return Object.assign(t, { io: 'native' as const });
+  }
   const socket: Socket = createSocket({
     type: family === 6 ? 'udp6' : 'udp4',
     ...(options.receiveBufferSize === undefined ? {} : { recvBufferSize: options.receiveBufferSize }),
@@ -100,6 +152,9 @@ export async function udpTransport(options: UdpTransportOptions = {}): Promise<T
   });
   let receiver: ((e: TransportEvent) => void) | undefined;
   let closed = false;
+  let received = 0;
+  let sent = 0;
+  let dropped = 0;
   // Sends of this turn: bytes, destination, bytes, destination …
   const queued: (Uint8Array | PeerAddress)[] = [];
   const flush = (): void => {
@@ -107,7 +162,9 @@ export async function udpTransport(options: UdpTransportOptions = {}): Promise<T
       const to = queued[i + 1] as PeerAddress;
       try {
         socket.send(queued[i] as Uint8Array, to.port, to.address);
+        sent++;
       } catch {
+        dropped++;
         // Checked when queued; what is left (the socket closing under it) costs that datagram,
         // as a loss on the wire would.
       }
@@ -123,6 +180,7 @@ export async function udpTransport(options: UdpTransportOptions = {}): Promise<T
   // After binding, a socket error (ICMP unreachable reported on send) costs only that send.
   socket.on('error', () => undefined);
   socket.on('message', (msg, rinfo) => {
+    received++;
     if (receiver === undefined || onlyCrLf(msg)) return;
     try {
       receiver({ type: 'message', bytes: msg, source: { address: rinfo.address, port: rinfo.port } });
@@ -130,9 +188,12 @@ export async function udpTransport(options: UdpTransportOptions = {}): Promise<T
       // The receiver (the transport layer) reports its own failures; none may escape here.
     }
   });
+  const maxPayload = maxDatagram(family as 4 | 6);
   const bound = socket.address();
   const local: PeerAddress = { address: bound.address, port: bound.port };
   return {
+    io: 'dgram',
+    stats: () => ({ received, sent, dropped, truncated: 0, waiting: 0 }),
     protocol: 'udp',
     reliable: false,
     secure: false,
@@ -143,6 +204,11 @@ export async function udpTransport(options: UdpTransportOptions = {}): Promise<T
       const port = to.port;
       if (!Number.isInteger(port) || port <= 0 || port > 65535) {
         return Promise.reject(new TransportError('SEND_FAILED', `udp ${to.address}:${port}: bad port`));
+      }
+      if (bytes.length > maxPayload) {
+        return Promise.reject(
+          new TransportError('SEND_FAILED', `udp ${to.address}:${port}: ${bytes.length} bytes do not fit a datagram`),
+        );
       }
       // No completion callback is awaited: it costs a round through libuv per message and tells
       // nothing the peer's silence would not (an ICMP error arrives later, on the socket).

@@ -56,12 +56,14 @@ const options = (host: string, branch: string, via = 'SIP/2.0/UDP placeholder;rp
   ) as SipRequest;
 
 describe.each([
-  ['IPv4', '127.0.0.1'],
-  ['IPv6', '::1'],
-])('UDP on %s loopback', (_family, host) => {
+  ['IPv4', '127.0.0.1', 'native'],
+  ['IPv6', '::1', 'native'],
+  ['IPv4', '127.0.0.1', 'dgram'],
+  ['IPv6', '::1', 'dgram'],
+] as const)('UDP on %s loopback (%s), io %s', (_family, host, io) => {
   it('carries a request there and its response back, with received and rport right (RFC 3581)', async () => {
-    const a = element([await udpTransport({ host, port: 0 })]);
-    const bUdp = await udpTransport({ host, port: 0 });
+    const a = element([await udpTransport({ host, port: 0, io })]);
+    const bUdp = await udpTransport({ host, port: 0, io });
     const b = element([bUdp]);
     const target = {
       protocol: 'udp' as const,
@@ -79,7 +81,7 @@ describe.each([
   });
 
   it('follows a port change behind NAT: rport is the new source port, and the response goes there', async () => {
-    const bUdp = await udpTransport({ host, port: 0 });
+    const bUdp = await udpTransport({ host, port: 0, io });
     const b = element([bUdp]);
     const target = {
       protocol: 'udp' as const,
@@ -88,12 +90,12 @@ describe.each([
       family: host.includes(':') ? (6 as const) : (4 as const),
       hostname: host,
     };
-    const first = element([await udpTransport({ host, port: 0 })]);
+    const first = element([await udpTransport({ host, port: 0, io })]);
     await first.layer.sendRequest(options(host, 'z9hG4bKnat1'), target);
     const [r1] = await b.requests.next();
     await first.responses.next();
     // The client again, now seen from another source port (a new NAT binding).
-    const second = element([await udpTransport({ host, port: 0 })]);
+    const second = element([await udpTransport({ host, port: 0, io })]);
     const { transport } = await second.layer.sendRequest(options(host, 'z9hG4bKnat2'), target);
     const [r2] = await b.requests.next();
     expect(r2.topVia?.rport).toBe(transport.local.port);
