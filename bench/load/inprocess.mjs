@@ -49,6 +49,8 @@ const config = checkConfig({
   http: false,
   log: { level: 'warn' },
   workers: 1,
+  // Datagrams are handed to a node:dgram socket's listeners (the batched socket reads in C++).
+  udpIo: 'dgram',
 });
 const server = await startServer(config, createLogger(config.log));
 const socket = sockets[sockets.length - 1];

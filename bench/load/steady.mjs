@@ -1,11 +1,11 @@
-// bench/load/steady.mjs: sipkit-server under one steady digest REGISTER load (401 then 200, the
-// `auth` load of run.mjs), printed window by window: the CPU of the server's main thread per
-// REGISTER pair (user and kernel, from /proc/PID/task/PID/stat: the thread a Node server runs
+// bench/load/steady.mjs: sipkit-server under one steady REGISTER load, printed window by window:
+// digest (401 then 200, the `auth` load of run.mjs) or, with `--load register`, without auth (the
+// `register` load). Each window shows the CPU of the server's main thread per REGISTER or pair (user and kernel, from /proc/PID/task/PID/stat: the thread a Node server runs
 // out of first), the whole process's, and its RSS. A search (run.mjs) gives the knee; this shows
 // what a pair costs and whether the cost creeps up as state accumulates (nonce-count tables,
 // completed transactions, bindings). One worker; loopback only; bounded by count and time.
 //
-//   node load/steady.mjs [--rate 7000] [--seconds 60] [--window 5]
+//   node load/steady.mjs [--load auth|register] [--rate 7000] [--seconds 60] [--window 5]
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ import {
 
 const { values: flags } = parseArgs({
   options: {
+    load: { type: 'string', default: 'auth' },
     rate: { type: 'string', default: '7000' },
     seconds: { type: 'string', default: '60' },
     window: { type: 'string', default: '5' },
@@ -35,6 +36,9 @@ const { values: flags } = parseArgs({
 const RATE = Number(flags.rate);
 const SECONDS = Number(flags.seconds);
 const WINDOW = Number(flags.window);
+const AUTH = flags.load === 'auth';
+if (!AUTH && flags.load !== 'register') throw new Error(`--load: "${flags.load}" is neither auth nor register`);
+const USERS = AUTH ? 1 : 1000;
 const HZ = 100; // USER_HZ: /proc's clock ticks
 
 /** utime and stime of one thread, in ticks. */
@@ -46,32 +50,30 @@ function threadTicks(pid) {
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'sipkit-steady-'));
-  writeUsers(dir, 1);
+  writeUsers(dir, USERS);
   const port = await freePort();
   const srv = await startSipkit(dir, {
     listen: [{ transport: 'udp', host: '127.0.0.1', port }],
     domains: [DOMAIN],
-    users: [{ name: 'u0', password: PASSWORD }],
-    auth: { register: true, calls: false, algorithms: ['MD5'], secret: 'a load test secret of some length' },
+    users: Array.from({ length: USERS }, (_, i) => ({ name: `u${i}`, password: PASSWORD })),
+    auth: { register: AUTH, calls: false, algorithms: ['MD5'], secret: 'a load test secret of some length' },
     http: false,
     log: { level: 'warn' },
     workers: 1,
   });
   const pid = srv.child.pid;
-  console.log(`steady digest REGISTER load: ${RATE} pairs/s for ${SECONDS} s, one worker, windows of ${WINDOW} s`);
+  const unit = AUTH ? 'pair' : 'REGISTER';
+  console.log(
+    `steady ${AUTH ? 'digest ' : ''}REGISTER load: ${RATE} ${unit}s/s for ${SECONDS} s, one worker, windows of ${WINDOW} s`,
+  );
   try {
     const run = sipp(
       `127.0.0.1:${port}`,
-      join(here, 'register-auth.xml'),
+      join(here, AUTH ? 'register-auth.xml' : 'register.xml'),
       [
-        '-inf',
-        join(dir, 'user0.csv'),
-        '-auth_uri',
-        DOMAIN,
-        '-au',
-        'u0',
-        '-ap',
-        PASSWORD,
+        ...(AUTH
+          ? ['-inf', join(dir, 'user0.csv'), '-auth_uri', DOMAIN, '-au', 'u0', '-ap', PASSWORD]
+          : ['-inf', join(dir, 'users.csv')]),
         '-r',
         String(RATE),
         '-m',
@@ -86,7 +88,7 @@ async function main() {
     run.then(() => {
       done = true;
     });
-    console.log('    t  main thread µs/pair (kernel)  process µs/pair  RSS MB');
+    console.log(`    t  main thread µs/${unit} (kernel)  process µs/${unit}  RSS MB`);
     for (let t = WINDOW; t <= SECONDS && !done; t += WINDOW) {
       const a = threadTicks(pid);
       const p0 = cpuOf([pid]);
@@ -100,7 +102,9 @@ async function main() {
       );
     }
     const r = await run;
-    console.log(`pairs: ${r.ok} succeeded, ${r.failed} failed, ${r.retrans} retransmissions in ${r.messages} messages`);
+    console.log(
+      `${unit}s: ${r.ok} succeeded, ${r.failed} failed, ${r.retrans} retransmissions in ${r.messages} messages`,
+    );
   } finally {
     await stopProcess(srv);
   }

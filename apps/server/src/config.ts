@@ -73,6 +73,12 @@ export interface ServerConfig {
     /** Each UDP socket's receive buffer (SO_RCVBUF), in bytes: what waits while the process is busy. */
     readonly udpReceiveBuffer: number;
   };
+  /**
+   * How UDP sockets read and write (`@sipkit/transport-node`'s `io`): `native` batches with
+   * recvmmsg/sendmmsg (Linux, the package's addon), `dgram` is node:dgram, `auto` the first where
+   * it is available.
+   */
+  readonly udpIo: 'auto' | 'native' | 'dgram';
   readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent'; readonly pretty: boolean };
   /** Where `/metrics` and `/health` are served; `false` for nowhere. */
   readonly http: { readonly host: string; readonly port: number } | false;
@@ -111,6 +117,7 @@ export const DEFAULTS: ServerConfig = {
     maxMessageSize: 65_535,
     udpReceiveBuffer: 4_194_304,
   },
+  udpIo: 'auto',
   log: { level: 'info', pretty: false },
   http: { host: '127.0.0.1', port: 9090 },
   shutdownTimeoutMs: 32_000,
@@ -288,6 +295,7 @@ export function checkConfig(raw: unknown, locate: Locate = () => undefined): Ser
       'foreign',
       'location',
       'limits',
+      'udpIo',
       'log',
       'http',
       'shutdownTimeoutMs',
@@ -369,6 +377,7 @@ export function checkConfig(raw: unknown, locate: Locate = () => undefined): Ser
       o.foreign === undefined ? DEFAULTS.foreign : c.oneOf(o.foreign, ['foreign'], ['forward', 'refuse'] as const),
     location,
     limits,
+    udpIo: o.udpIo === undefined ? DEFAULTS.udpIo : c.oneOf(o.udpIo, ['udpIo'], ['auto', 'native', 'dgram'] as const),
     log,
     http,
     shutdownTimeoutMs:

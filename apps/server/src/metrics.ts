@@ -82,9 +82,11 @@ export class Metrics {
   watch(parts: {
     proxy: SipProxy;
     registrar: Registrar;
+    /** The UDP sockets' datagram counters, summed. */
+    udp?: () => Record<string, number>;
     worker?: { readonly counters: Record<string, number> };
   }): void {
-    const { proxy, registrar, worker } = parts;
+    const { proxy, registrar, worker, udp } = parts;
     // sipkit-server runs the proxy stateful, so the transaction layer is there.
     const layer = proxy.layer;
     if (layer === undefined) throw new Error('metrics need a stateful proxy (a transaction layer)');
@@ -136,6 +138,14 @@ export class Metrics {
         handler: layer.counters.tuErrors + layer.transport.counters.receiverErrors + proxy.counters.errors,
       }),
     );
+    if (udp !== undefined) {
+      mirror(
+        'sipkit_udp_datagrams_total',
+        'UDP datagrams over all UDP sockets: received, sent, dropped (could not be sent), truncated (over 64 KiB, dropped)',
+        'event',
+        udp,
+      );
+    }
     if (worker !== undefined) {
       mirror(
         'sipkit_worker_messages_total',

@@ -24,7 +24,14 @@ import {
 import { type ProxyTarget, SipProxy } from '@sipkit/proxy';
 import { canonicalAor, type LocationService, MemoryLocationService, Registrar } from '@sipkit/registrar';
 import type { Drop, PeerAddress, Received, Resolver, Transport } from '@sipkit/transport';
-import { tcpTransport, tlsTransport, udpTransport, wssTransport, wsTransport } from '@sipkit/transport-node';
+import {
+  tcpTransport,
+  tlsTransport,
+  type UdpTransport,
+  udpTransport,
+  wssTransport,
+  wsTransport,
+} from '@sipkit/transport-node';
 import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { advertisedHost, advertising, boundAliases, unspecified } from './advertise.js';
@@ -81,6 +88,21 @@ function cameOverConnection(from: Received): boolean {
   return p === 'tcp' || p === 'tls' || p === 'ws' || p === 'wss';
 }
 
+/** The datagram counters of every UDP socket among `transports`, summed. */
+function udpStats(transports: readonly Transport[]): Record<string, number> {
+  const sum = { received: 0, sent: 0, dropped: 0, truncated: 0 };
+  for (const t of transports) {
+    const stats = (t as Partial<UdpTransport>).stats;
+    if (t.protocol !== 'udp' || stats === undefined) continue;
+    const s = stats.call(t);
+    sum.received += s.received;
+    sum.sent += s.sent;
+    sum.dropped += s.dropped;
+    sum.truncated += s.truncated;
+  }
+  return sum;
+}
+
 async function openTransport(
   l: ListenerConfig,
   config: ServerConfig,
@@ -97,7 +119,7 @@ async function openTransport(
   const tls = () => ({ cert: readFileSync(l.cert as string), key: readFileSync(l.key as string) });
   switch (l.transport) {
     case 'udp':
-      return udpTransport({ host: l.host, port: l.port, receiveBufferSize: limits.udpReceiveBuffer });
+      return udpTransport({ host: l.host, port: l.port, receiveBufferSize: limits.udpReceiveBuffer, io: config.udpIo });
     case 'tcp':
       return tcpTransport({ ...stream, limits: { maxMessageSize: limits.maxMessageSize }, onConnectionError: onError });
     case 'tls':
@@ -258,7 +280,7 @@ export async function startServer(
       const wrapped =
         worker === undefined
           ? t
-          : await worker.wrap(t, i, { receiveBufferSize: config.limits.udpReceiveBuffer, ownPort });
+          : await worker.wrap(t, i, { receiveBufferSize: config.limits.udpReceiveBuffer, ownPort, io: config.udpIo });
       // A listener on every interface names a reachable host in Via and Record-Route instead.
       const { host, chosen } = advertisedHost(t.local.address, l.advertise);
       // Said once: by the only process, or by the first worker.
@@ -550,7 +572,12 @@ export async function startServer(
     },
   });
 
-  metrics.watch({ proxy, registrar, ...(worker === undefined ? {} : { worker }) });
+  metrics.watch({
+    proxy,
+    registrar,
+    udp: () => udpStats([...opened, ...(worker?.ownUdp ?? [])]),
+    ...(worker === undefined ? {} : { worker }),
+  });
   let http: HttpEndpoint | undefined;
   // A worker's metrics are served, summed, by the primary.
   if (config.http !== false && worker === undefined) {

@@ -325,11 +325,15 @@ export class WorkerLink {
   async wrap(
     base: Transport,
     listener: number,
-    own: { readonly receiveBufferSize?: number; readonly ownPort?: number } = {},
+    own: {
+      readonly receiveBufferSize?: number;
+      readonly ownPort?: number;
+      readonly io?: 'auto' | 'native' | 'dgram';
+    } = {},
   ): Promise<Transport> {
     this.#bases[listener] = base;
     base.listen((e) => this.#read(listener, e));
-    if (!base.reliable) return this.#wrapUdp(base, listener, own.receiveBufferSize, own.ownPort ?? 0);
+    if (!base.reliable) return this.#wrapUdp(base, listener, own.receiveBufferSize, own.ownPort ?? 0, own.io);
     const send = (bytes: Uint8Array, to: PeerAddress, flow?: string): Promise<string | undefined> => {
       let slot = this.#held.get(peerKey(listener, to)) ?? this.slot;
       let local: string | undefined;
@@ -359,6 +363,8 @@ export class WorkerLink {
   }
 
   readonly #aliases: PeerAddress[] = [];
+  /** This worker's own UDP sockets (one per UDP listener), for their counters. */
+  readonly ownUdp: Transport[] = [];
   /** Per UDP listener: the peers whose last datagram came on the shared socket. */
   readonly #viaShared: Map<string, true>[] = [];
 
@@ -367,13 +373,17 @@ export class WorkerLink {
     listener: number,
     receiveBufferSize: number | undefined,
     port: number,
+    io: 'auto' | 'native' | 'dgram' | undefined,
   ): Promise<Transport> {
     const own = await udpTransport({
       host: shared.local.address,
       port,
       exclusive: true,
       ...(receiveBufferSize === undefined ? {} : { receiveBufferSize }),
+      // The shared socket is node:cluster's, so node:dgram's; this one is ours alone.
+      ...(io === undefined ? {} : { io }),
     });
+    this.ownUdp.push(own);
     this.#aliases.push(shared.local);
     const viaShared = new Map<string, true>();
     this.#viaShared[listener] = viaShared;

@@ -66,6 +66,11 @@ describe('configuration', () => {
     const broken = errorOf(() => parseConfig('listen: [\n', 'c.yaml'));
     expect(broken.message).toMatch(/^c\.yaml:\d+: not valid YAML/);
 
+    const io = errorOf(() => parseConfig('domains: [a.example]\nudpIo: fast\n', 'c.yaml'));
+    expect(io.message).toBe('c.yaml:2: udpIo: must be one of auto, native, dgram, got "fast"');
+    expect(checkConfig({ udpIo: 'dgram' }).udpIo).toBe('dgram');
+    expect(checkConfig({}).udpIo).toBe('auto');
+
     const secret = errorOf(() => checkConfig({ auth: { secret: 'short' } }));
     expect(secret.message).toBe('auth.secret: must be at least 16 characters');
   });

@@ -184,6 +184,9 @@ describe('sipkit-server', () => {
     expect(text).toMatch(/sipkit_transport_total\{event="malformed"\} 1/);
     expect(text).toMatch(/sipkit_transactions_total\{event="malformedRequests"\} 1/);
     expect(text).toMatch(/sipkit_dropped_total\{reason="malformed"\} 2/);
+    // The UDP socket counted both datagrams in, and the 400 out.
+    expect(Number(/sipkit_udp_datagrams_total\{event="received"\} (\d+)/.exec(text)?.[1])).toBeGreaterThanOrEqual(2);
+    expect(Number(/sipkit_udp_datagrams_total\{event="sent"\} (\d+)/.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
     // Still serving.
     const alice = await ua(server, 'alice');
     expect((await alice.register('sip:sipkit.test')).status).toBe(200);

@@ -67,6 +67,10 @@ struct Sock {
   mmsghdr rmsgs[kBatch];
   iovec riov[kBatch];
   sockaddr_storage raddr[kBatch];
+  // Send()'s working space, here rather than on the stack (a worker thread's is small).
+  mmsghdr smsgs[kSendChunk];
+  iovec siov[kSendChunk];
+  sockaddr_storage sto[kSendChunk];
   std::deque<Pending> pending;
   size_t pendingBytes = 0;
   // Counters, read by stats(): datagrams read, sent, dropped on the way out, truncated.
@@ -400,9 +404,9 @@ napi_value Send(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, nullptr, "send: count");
     return nullptr;
   }
-  mmsghdr msgs[kSendChunk];
-  iovec iov[kSendChunk];
-  sockaddr_storage to[kSendChunk];
+  mmsghdr* msgs = s->smsgs;
+  iovec* iov = s->siov;
+  sockaddr_storage* to = s->sto;
   int sentNow = 0;
   int i = 0;
   // Whatever waits already goes first: datagrams to a peer leave in the order they were sent.
