@@ -335,6 +335,12 @@ export class DigestServer {
   readonly #nonces: NonceBook;
   /** The last A2 (`method:uri`) hashed, per algorithm, and its hash: a registrar sees the same one again and again. */
   readonly #lastA2 = new Map<DigestAlgorithm, { a2: string; ha2: string }>();
+  /**
+   * HA1 per credential object the store handed out, while its password, the user name and the
+   * realm stay the same: a store that keeps its users in memory hands out the same object at each
+   * lookup, and HA1 is then one hash less per request. Weak: a credential the store dropped goes.
+   */
+  readonly #ha1s = new WeakMap<object, { a1: string; algorithm: DigestAlgorithm; ha1: string }>();
   /** The last realm challenged in, and its quoted form. */
   #quotedFor: string | undefined;
   #quotedRealm = '';
@@ -505,9 +511,16 @@ export class DigestServer {
     let ha1: string | undefined;
     const hash = this.#hash;
     // HA1 = H(username:realm:password), RFC 7616 §3.4.2.
-    if ('password' in credential)
-      ha1 = H(algorithm, `${username}:${realm}:${credential.password}`, hash, this.#hexHash);
-    else ha1 = credential.ha1[algorithm]?.toLowerCase();
+    if ('password' in credential) {
+      const a1 = `${username}:${realm}:${credential.password}`;
+      const known = this.#ha1s.get(credential);
+      if (known !== undefined && known.algorithm === algorithm && known.a1 === a1) ha1 = known.ha1;
+      else {
+        ha1 = H(algorithm, a1, hash, this.#hexHash);
+        // Copied: `username` may be a view of the request's text.
+        this.#ha1s.set(credential, { a1: detached(a1), algorithm, ha1 });
+      }
+    } else ha1 = credential.ha1[algorithm]?.toLowerCase();
     if (ha1 === undefined) return { ok: false, reason: 'unsupported-algorithm', username };
 
     // RFC 7616 §3.4.3: A2 = Method:request-uri, with :H(entity-body) for auth-int.

@@ -125,4 +125,41 @@ describe('the DigestHash interface', () => {
     });
     expect(await server.verify(make(bad))).toMatchObject({ ok: false, reason: 'bad-response' });
   });
+
+  it('hashes HA1 once per credential the store keeps, and again when its password changes', async () => {
+    const hexCalls: string[] = [];
+    const hexHash: DigestHexHash = (algorithm, data) => {
+      hexCalls.push(data);
+      return createHash(algorithm === 'MD5' ? 'md5' : 'sha256')
+        .update(data, 'utf8')
+        .digest('hex');
+    };
+    // One object per user, handed out at every lookup, as an in-memory store does.
+    const alice = { password: 'first' };
+    const server = new DigestServer({
+      secret: 'a secret long enough for this',
+      realm: 'example.com',
+      credentials: { lookup: (name) => (name === 'alice' ? alice : undefined) },
+      algorithms: ['MD5'],
+      hexHash,
+    });
+    const a1Hashes = () => hexCalls.filter((d) => d.startsWith('alice:example.com:')).length;
+    const attempt = async (callId: string, password: string) => {
+      const client = new DigestClient({ username: 'alice', password });
+      const [[, auth] = ['', '']] = client.authorize(server.challenge(register(callId)), {
+        method: 'REGISTER',
+        uri: 'sip:example.com',
+      });
+      return server.verify(register(callId, auth));
+    };
+    expect((await attempt('k1', 'first')).ok).toBe(true);
+    expect((await attempt('k2', 'first')).ok).toBe(true);
+    expect((await attempt('k3', 'first')).ok).toBe(true);
+    expect(a1Hashes()).toBe(1);
+    // The store's user changed its password: the old one no longer works, the new one does.
+    alice.password = 'second';
+    expect(await attempt('k4', 'first')).toMatchObject({ ok: false, reason: 'bad-response' });
+    expect((await attempt('k5', 'second')).ok).toBe(true);
+    expect(a1Hashes()).toBe(2);
+  });
 });
