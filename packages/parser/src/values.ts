@@ -743,6 +743,73 @@ export interface AuthValue {
  * @public
  */
 export function parseAuth(value: string, header = 'Authorization'): AuthValue {
+  return fastAuth(value) ?? parseAuthFully(value, header);
+}
+
+/** Whether the char at `i` of `v` is a token character (RFC 3261 §25.1). */
+function tokenAt(table: Uint8Array, v: string, i: number): boolean {
+  const c = v.charCodeAt(i);
+  return c <= 0x7f && table[c] === 1;
+}
+
+/**
+ * The usual shape of an auth value, read in one pass: `scheme SP name=value` then
+ * `,[SP…]name=value` …, each value a token or a quoted string of printable ASCII without a
+ * backslash. Anything else, white space elsewhere included, is `undefined`: the full grammar
+ * ({@link parseAuthFully}) reads it and says what is wrong. Where this gives a value, the full
+ * grammar gives the same one (a property test holds the two together).
+ *
+ * @internal
+ */
+export function fastAuth(v: string): AuthValue | undefined {
+  const T = chars.TOKEN;
+  const n = v.length;
+  let i = 0;
+  while (i < n && tokenAt(T, v, i)) i++;
+  if (i === 0 || i + 1 >= n || v.charCodeAt(i) !== 0x20) return undefined;
+  const scheme = v.slice(0, i);
+  i++;
+  const flat: string[] = [];
+  for (;;) {
+    const ns = i;
+    while (i < n && tokenAt(T, v, i)) i++;
+    if (i === ns || i + 1 >= n || v.charCodeAt(i) !== 0x3d) return undefined;
+    const name = v.slice(ns, i);
+    i++;
+    let value: string;
+    if (v.charCodeAt(i) === 0x22) {
+      const vs = ++i;
+      for (;;) {
+        if (i >= n) return undefined;
+        const c = v.charCodeAt(i);
+        if (c === 0x22) break;
+        // A quoted pair, a control or anything outside ASCII: the full grammar's business.
+        if (c < 0x20 || c > 0x7e || c === 0x5c) return undefined;
+        i++;
+      }
+      value = v.slice(vs, i);
+      i++;
+    } else {
+      const vs = i;
+      while (i < n && tokenAt(T, v, i)) i++;
+      if (i === vs) return undefined;
+      value = v.slice(vs, i);
+    }
+    flat.push(name, value);
+    if (i === n) break;
+    if (v.charCodeAt(i) !== 0x2c) return undefined;
+    i++;
+    while (i < n && v.charCodeAt(i) === 0x20) i++;
+  }
+  return { scheme, params: new Params(flat) };
+}
+
+/**
+ * {@link parseAuth} by the full grammar, for every value {@link fastAuth} does not take.
+ *
+ * @internal
+ */
+export function parseAuthFully(value: string, header = 'Authorization'): AuthValue {
   const c = new Cursor(value, header);
   c.ws();
   const scheme = c.token('an auth scheme');
