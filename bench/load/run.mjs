@@ -10,6 +10,7 @@
 //
 //   node load/run.mjs [--only sipkit|kamailio] [--loads register,auth,call] [--seconds 3]
 //                     [--start 500] [--step 1.25] [--max 20000] [--workers 1] [--tries 2]
+//                     [--sipkit-udp-io auto|native|dgram]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +45,8 @@ const { values: flags } = parseArgs({
     max: { type: 'string', default: '20000' },
     workers: { type: 'string', default: '1' },
     tries: { type: 'string', default: '2' },
+    // sipkit-server's udpIo: batched UDP (native) or node:dgram, to compare the two in one run.
+    'sipkit-udp-io': { type: 'string', default: 'auto' },
   },
 });
 const TRIES = Number(flags.tries);
@@ -142,6 +145,7 @@ async function startSipkit(port, auth) {
     http: false,
     log: { level: 'warn' },
     workers: WORKERS,
+    udpIo: flags['sipkit-udp-io'],
   });
 }
 

@@ -141,7 +141,7 @@ export class Metrics {
     if (udp !== undefined) {
       mirror(
         'sipkit_udp_datagrams_total',
-        'UDP datagrams over all UDP sockets: received, sent, dropped (could not be sent), truncated (over 64 KiB, dropped)',
+        'UDP datagrams over all UDP sockets: received, sent, dropped (could not be sent)',
         'event',
         udp,
       );

@@ -90,7 +90,7 @@ function cameOverConnection(from: Received): boolean {
 
 /** The datagram counters of every UDP socket among `transports`, summed. */
 function udpStats(transports: readonly Transport[]): Record<string, number> {
-  const sum = { received: 0, sent: 0, dropped: 0, truncated: 0 };
+  const sum = { received: 0, sent: 0, dropped: 0 };
   for (const t of transports) {
     const stats = (t as Partial<UdpTransport>).stats;
     if (t.protocol !== 'udp' || stats === undefined) continue;
@@ -98,7 +98,6 @@ function udpStats(transports: readonly Transport[]): Record<string, number> {
     sum.received += s.received;
     sum.sent += s.sent;
     sum.dropped += s.dropped;
-    sum.truncated += s.truncated;
   }
   return sum;
 }

@@ -9,7 +9,8 @@
 //
 // The memory JavaScript and this file share is four ArrayBuffers JavaScript allocates and keeps:
 //   rdata  kBatch slots of kSlot bytes, the datagrams read (slot i holds datagram i);
-//   rmeta  per datagram read, kMeta int32s: length (-1: truncated), port, family (4 or 6), and
+//   rmeta  per datagram read, kMeta int32s: length (-1: cut short, which a UDP payload of at
+//          most 65,527 bytes never is in a slot of 65,536), port, family (4 or 6), and
 //          the source address's octets (4 or 16) in network order;
 //   sdata  the datagrams to send, back to back;
 //   smeta  per datagram to send, kMeta int32s: offset in sdata, length, port, family, address.
@@ -73,8 +74,8 @@ struct Sock {
   sockaddr_storage sto[kSendChunk];
   std::deque<Pending> pending;
   size_t pendingBytes = 0;
-  // Counters, read by stats(): datagrams read, sent, dropped on the way out, truncated.
-  double received = 0, sent = 0, dropped = 0, truncated = 0;
+  // Counters, read by stats(): datagrams read, sent, dropped on the way out.
+  double received = 0, sent = 0, dropped = 0;
 };
 
 napi_value Throw(napi_env env, const char* what, int err) {
@@ -178,7 +179,6 @@ void Read(Sock* s) {
       int32_t* m = s->rmeta + i * kMeta;
       const mmsghdr& h = s->rmsgs[i];
       m[0] = (h.msg_hdr.msg_flags & MSG_TRUNC) ? -1 : static_cast<int32_t>(h.msg_len);
-      if (m[0] < 0) s->truncated++;
       const sockaddr_storage& a = s->raddr[i];
       if (a.ss_family == AF_INET6) {
         const auto* a6 = reinterpret_cast<const sockaddr_in6*>(&a);
@@ -488,7 +488,7 @@ napi_value Close(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// stats(socket) → [received, sent, dropped, truncated, waiting]
+// stats(socket) → [received, sent, dropped, waiting]
 napi_value Stats(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -496,10 +496,10 @@ napi_value Stats(napi_env env, napi_callback_info info) {
   void* p = nullptr;
   if (napi_get_value_external(env, argv[0], &p) != napi_ok || p == nullptr) return nullptr;
   Sock* s = static_cast<Sock*>(p);
-  double v[5] = {s->received, s->sent, s->dropped, s->truncated, static_cast<double>(s->pending.size())};
+  double v[4] = {s->received, s->sent, s->dropped, static_cast<double>(s->pending.size())};
   napi_value out;
-  napi_create_array_with_length(env, 5, &out);
-  for (int i = 0; i < 5; i++) {
+  napi_create_array_with_length(env, 4, &out);
+  for (int i = 0; i < 4; i++) {
     napi_value n;
     napi_create_double(env, v[i], &n);
     napi_set_element(env, out, i, n);

@@ -23,7 +23,7 @@ interface Addon {
   ): [object, number];
   send(socket: object, count: number): number;
   close(socket: object): void;
-  stats(socket: object): [number, number, number, number, number];
+  stats(socket: object): [number, number, number, number];
   pton(address: string, out: Int32Array): number;
   ntop(family: number, address: Int32Array): string;
   readonly batch: number;
@@ -83,8 +83,6 @@ export interface UdpSocketStats {
   readonly sent: number;
   /** Datagrams that could not be sent: no route, a bad address, or the kernel's buffer full and the wait queue too (8 MiB). */
   readonly dropped: number;
-  /** Datagrams read but larger than 65,536 bytes, and dropped. */
-  readonly truncated: number;
   /** Datagrams waiting for the kernel's send buffer to drain. */
   readonly waiting: number;
 }
@@ -167,7 +165,7 @@ export function nativeUdpTransport(s: NativeUdpSettings): Transport & { stats():
     for (let i = 0; i < count; i++) {
       const o = i * M;
       const length = rmeta[o] as number;
-      // Truncated (over 64 KiB): counted by the addon, and no message.
+      // Cut short (never, for UDP in a 64 KiB slot): no message.
       if (length < 0 || receiver === undefined || closed) continue;
       const start = i * a.slot;
       // The slot is read into again on the next wakeup: the message gets bytes of its own
@@ -306,8 +304,8 @@ export function nativeUdpTransport(s: NativeUdpSettings): Transport & { stats():
     },
     stats(): UdpSocketStats {
       if (last !== undefined) return last;
-      const [received, sent, dropped, truncated, waiting] = a.stats(handle);
-      return { received, sent, dropped, truncated, waiting };
+      const [received, sent, dropped, waiting] = a.stats(handle);
+      return { received, sent, dropped, waiting };
     },
   };
 }

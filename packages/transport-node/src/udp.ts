@@ -193,7 +193,7 @@ export async function udpTransport(options: UdpTransportOptions = {}): Promise<U
   const local: PeerAddress = { address: bound.address, port: bound.port };
   return {
     io: 'dgram',
-    stats: () => ({ received, sent, dropped, truncated: 0, waiting: 0 }),
+    stats: () => ({ received, sent, dropped, waiting: 0 }),
     protocol: 'udp',
     reliable: false,
     secure: false,

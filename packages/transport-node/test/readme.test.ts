@@ -27,7 +27,7 @@ it('runs the README batched UDP example as written', async () => {
     await import(file.href);
     const [io, available, stats] = log.mock.calls[0] ?? [];
     expect(io).toBe(available ? 'native' : 'dgram');
-    expect(stats).toEqual({ received: 0, sent: 0, dropped: 0, truncated: 0, waiting: 0 });
+    expect(stats).toEqual({ received: 0, sent: 0, dropped: 0, waiting: 0 });
   } finally {
     log.mockRestore();
     rmSync(file, { force: true });
