@@ -157,10 +157,10 @@ void Cleanup(void* arg) {
   // The environment is going away (a worker thread ending, say) with the socket still open.
   Sock* s = static_cast<Sock*>(arg);
   s->closing = true;
-  if (s->polling) uv_poll_stop(&s->poll);
   s->polling = false;
-  Release(s);
+  // libuv forgets the descriptor (stops polling it) before it is closed: see Close.
   uv_close(reinterpret_cast<uv_handle_t*>(&s->poll), OnClosed);
+  Release(s);
 }
 
 void Read(Sock* s) {
@@ -477,14 +477,16 @@ napi_value Close(napi_env env, napi_callback_info info) {
   DrainPending(s);
   s->closing = true;
   napi_remove_env_cleanup_hook(env, Cleanup, s);
-  if (s->polling) uv_poll_stop(&s->poll);
   s->polling = false;
+  // uv_close stops the poll and makes libuv forget the descriptor at once, while it is still
+  // open; closed after that, its number cannot be taken by another file in between. The Sock
+  // itself goes once libuv lets go of the handle (OnClosed); a wakeup already under way sees
+  // `closing`.
+  uv_close(reinterpret_cast<uv_handle_t*>(&s->poll), OnClosed);
   close(s->fd);
   s->fd = -1;
   // Inside the receive callback its references are still in use: Read releases them after.
   if (!s->inCallback) Release(s);
-  // The Sock goes once libuv lets go of its handle; a wakeup already under way sees `closing`.
-  uv_close(reinterpret_cast<uv_handle_t*>(&s->poll), OnClosed);
   return nullptr;
 }
 
