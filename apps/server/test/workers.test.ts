@@ -69,7 +69,7 @@ describe('sipkit-server --workers 2', () => {
     server.child.kill('SIGKILL');
   });
 
-  it('starts two workers and prints the demo users once', () => {
+  it('starts two workers and prints the demo users once', async () => {
     const started = server.lines.find((l) => l.msg === 'sipkit-server started') as Record<string, unknown>;
     expect(started.workers).toEqual([
       { slot: 0, pid: expect.any(Number) },
@@ -77,6 +77,9 @@ describe('sipkit-server --workers 2', () => {
     ]);
     expect(started.listeners).toEqual([`udp:127.0.0.1:${port}`, `tcp:127.0.0.1:${port}`]);
     expect([...passwords.keys()]).toEqual(['alice', 'bob']);
+    // Each worker writes its own line to the shared stdout, and tells the primary it is ready
+    // over IPC: the primary's line may come first.
+    await until(() => server.lines.filter((l) => l.msg === 'worker started').length >= 2, 5000);
     expect(server.lines.filter((l) => l.msg === 'worker started')).toHaveLength(2);
   });
 
