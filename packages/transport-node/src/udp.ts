@@ -54,7 +54,9 @@ export interface UdpTransportOptions {
    *   ({@link nativeUdpAvailable}).
    * - `'dgram'`: `node:dgram`, a callback per datagram.
    * - `'auto'`: `'native'` where available, except for a socket shared through `node:cluster`
-   *   (a cluster worker without `exclusive`), which only `node:dgram` can share.
+   *   (a cluster worker without `exclusive`), which only `node:dgram` can share, and for an IPv6
+   *   address with a zone (`fe80::1%eth0`). The batched socket sends only to plain IP addresses
+   *   and names that resolve to one.
    * @defaultValue 'auto'
    */
   io?: 'auto' | 'native' | 'dgram';
@@ -131,7 +133,12 @@ export async function udpTransport(options: UdpTransportOptions = {}): Promise<U
   const shared = cluster.isWorker && options.exclusive !== true;
   if (io === 'native' && shared)
     throw new TransportError('NO_TRANSPORT', "udp io 'native' cannot share a cluster socket: set exclusive");
-  if (io === 'native' || (io === 'auto' && !shared && nativeUdpAvailable())) {
+  // An IPv6 address with a zone (fe80::1%eth0) is node:dgram's to bind: the batched socket takes
+  // plain addresses only.
+  const zoned = host.includes('%');
+  if (io === 'native' && zoned)
+    throw new TransportError('NO_TRANSPORT', `udp io 'native' cannot bind a zoned address: ${host}`);
+  if (io === 'native' || (io === 'auto' && !shared && !zoned && nativeUdpAvailable())) {
     const t = nativeUdpTransport({
       host,
       family: family as 4 | 6,

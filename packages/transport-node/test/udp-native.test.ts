@@ -45,6 +45,10 @@ describe('batched UDP availability', () => {
     expect((await transport({ io: 'dgram' })).io).toBe('dgram');
   });
 
+  it('leaves a zoned IPv6 address to node:dgram, and says so when native is asked for', async () => {
+    await expect(udpTransport({ port: 0, host: 'fe80::1%lo', io: 'native' })).rejects.toThrow(/zoned address/);
+  });
+
   it('names a bad io setting', async () => {
     await expect(udpTransport({ port: 0, io: 'fast' as 'native' })).rejects.toThrow(/udp io must be .* got "fast"/);
   });
