@@ -248,6 +248,11 @@ export function nativeUdpTransport(s: NativeUdpSettings): Transport & { stats():
       setImmediate(flush);
     }
   };
+  const stats = (): UdpSocketStats => {
+    if (last !== undefined) return last;
+    const [received, sent, dropped, waiting] = a.stats(handle);
+    return { received, sent, dropped, waiting };
+  };
   const local: PeerAddress = { address: s.host, port };
   const maxPayload = maxDatagram(s.family);
   return {
@@ -297,15 +302,11 @@ export function nativeUdpTransport(s: NativeUdpSettings): Transport & { stats():
       if (closed) return Promise.resolve();
       // What was sent before close leaves before the socket goes.
       flush();
-      last = this.stats();
+      last = stats();
       closed = true;
       a.close(handle);
       return Promise.resolve();
     },
-    stats(): UdpSocketStats {
-      if (last !== undefined) return last;
-      const [received, sent, dropped, waiting] = a.stats(handle);
-      return { received, sent, dropped, waiting };
-    },
+    stats,
   };
 }
