@@ -137,11 +137,8 @@ void OnClosed(uv_handle_t* h) {
   delete static_cast<Sock*>(h->data);
 }
 
+// Lets go of what the Sock holds of JavaScript (after Shut).
 void Release(Sock* s) {
-  if (s->fd >= 0) {
-    close(s->fd);
-    s->fd = -1;
-  }
   napi_env env = s->env;
   if (s->onRecv) napi_delete_reference(env, s->onRecv);
   for (auto& b : s->buffers)
@@ -153,18 +150,27 @@ void Release(Sock* s) {
   for (auto& b : s->buffers) b = nullptr;
 }
 
+// Stops the socket: no more wakeups, the descriptor closed. uv_close stops the poll and makes
+// libuv forget the descriptor at once, while it is still open; closed after that, its number
+// cannot be taken by another file in between. The Sock itself goes once libuv lets go of the
+// handle (OnClosed); a wakeup already under way sees `closing`.
+void Shut(Sock* s) {
+  s->closing = true;
+  s->polling = false;
+  uv_close(reinterpret_cast<uv_handle_t*>(&s->poll), OnClosed);
+  close(s->fd);
+  s->fd = -1;
+}
+
 void Cleanup(void* arg) {
   // The environment is going away (a worker thread ending, say) with the socket still open.
   Sock* s = static_cast<Sock*>(arg);
-  s->closing = true;
-  s->polling = false;
-  // libuv forgets the descriptor (stops polling it) before it is closed: see Close.
-  uv_close(reinterpret_cast<uv_handle_t*>(&s->poll), OnClosed);
+  Shut(s);
   Release(s);
 }
 
 void Read(Sock* s) {
-  for (int round = 0; round < kRounds && !s->closing; round++) {
+  for (int round = 0; round < kRounds; round++) {
     for (int i = 0; i < kBatch; i++) {
       s->rmsgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
       s->rmsgs[i].msg_hdr.msg_flags = 0;
@@ -264,23 +270,20 @@ bool BufferArg(napi_env env, napi_value v, size_t min, void** data, size_t* len)
   return *len >= min;
 }
 
-// open(family, host, port, rcvbuf, sndbuf, rdata, rmeta, sdata, smeta, onRecv, reuseport)
-//   → [socket, port]
+// open(family, host, port, rcvbuf, sndbuf, rdata, rmeta, sdata, smeta, onRecv) → [socket, port]
 napi_value Open(napi_env env, napi_callback_info info) {
-  size_t argc = 11;
-  napi_value argv[11];
+  size_t argc = 10;
+  napi_value argv[10];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 11) {
-    napi_throw_type_error(env, nullptr, "open: 11 arguments");
+  if (argc < 10) {
+    napi_throw_type_error(env, nullptr, "open: 10 arguments");
     return nullptr;
   }
   int32_t family, port, rcvbuf, sndbuf;
-  bool reuse = false;
   napi_get_value_int32(env, argv[0], &family);
   napi_get_value_int32(env, argv[2], &port);
   napi_get_value_int32(env, argv[3], &rcvbuf);
   napi_get_value_int32(env, argv[4], &sndbuf);
-  napi_get_value_bool(env, argv[10], &reuse);
   char host[64];
   size_t hostLen = 0;
   if (napi_get_value_string_utf8(env, argv[1], host, sizeof(host), &hostLen) != napi_ok) {
@@ -323,7 +326,6 @@ napi_value Open(napi_env env, napi_callback_info info) {
   int one = 1;
   // As node:dgram does for udp6: the socket takes IPv6 only, not IPv4-mapped addresses too.
   if (family == 6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-  if (reuse) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
   if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) != 0) {
     int e = errno;
     close(fd);
@@ -465,26 +467,23 @@ napi_value Send(napi_env env, napi_callback_info info) {
   return r;
 }
 
-napi_value Close(napi_env env, napi_callback_info info) {
+// The socket a call names as its first argument, or nullptr (closing or not, unlike Unwrap).
+Sock* First(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   void* p = nullptr;
-  if (napi_get_value_external(env, argv[0], &p) != napi_ok || p == nullptr) return nullptr;
-  Sock* s = static_cast<Sock*>(p);
-  if (s->closing) return nullptr;
+  if (argc < 1 || napi_get_value_external(env, argv[0], &p) != napi_ok) return nullptr;
+  return static_cast<Sock*>(p);
+}
+
+napi_value Close(napi_env env, napi_callback_info info) {
+  Sock* s = First(env, info);
+  if (s == nullptr || s->closing) return nullptr;
   // What waits for the socket gets one last try.
   DrainPending(s);
-  s->closing = true;
   napi_remove_env_cleanup_hook(env, Cleanup, s);
-  s->polling = false;
-  // uv_close stops the poll and makes libuv forget the descriptor at once, while it is still
-  // open; closed after that, its number cannot be taken by another file in between. The Sock
-  // itself goes once libuv lets go of the handle (OnClosed); a wakeup already under way sees
-  // `closing`.
-  uv_close(reinterpret_cast<uv_handle_t*>(&s->poll), OnClosed);
-  close(s->fd);
-  s->fd = -1;
+  Shut(s);
   // Inside the receive callback its references are still in use: Read releases them after.
   if (!s->inCallback) Release(s);
   return nullptr;
@@ -492,12 +491,8 @@ napi_value Close(napi_env env, napi_callback_info info) {
 
 // stats(socket) → [received, sent, dropped, waiting]
 napi_value Stats(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  void* p = nullptr;
-  if (napi_get_value_external(env, argv[0], &p) != napi_ok || p == nullptr) return nullptr;
-  Sock* s = static_cast<Sock*>(p);
+  Sock* s = First(env, info);
+  if (s == nullptr) return nullptr;
   double v[4] = {s->received, s->sent, s->dropped, static_cast<double>(s->pending.size())};
   napi_value out;
   napi_create_array_with_length(env, 4, &out);
@@ -509,6 +504,17 @@ napi_value Stats(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// The 16 bytes of an Int32Array of at least 4 elements, or nullptr.
+void* Quad(napi_env env, napi_value v) {
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  napi_value ab;
+  size_t offset;
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, &ab, &offset) != napi_ok) return nullptr;
+  return type == napi_int32_array && length >= 4 ? data : nullptr;
+}
+
 // pton(address, out: Int32Array of 4) → 4, 6, or 0 when it is not an IP address.
 napi_value Pton(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -518,14 +524,8 @@ napi_value Pton(napi_env env, napi_callback_info info) {
   size_t len = 0;
   napi_value r;
   int family = 0;
-  void* out = nullptr;
-  size_t outLen = 0;
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t offset;
-  if (napi_get_value_string_utf8(env, argv[0], host, sizeof(host), &len) == napi_ok &&
-      napi_get_typedarray_info(env, argv[1], &type, &outLen, &out, &ab, &offset) == napi_ok &&
-      type == napi_int32_array && outLen >= 4) {
+  void* out = Quad(env, argv[1]);
+  if (out != nullptr && napi_get_value_string_utf8(env, argv[0], host, sizeof(host), &len) == napi_ok) {
     if (inet_pton(AF_INET, host, out) == 1) family = 4;
     else if (inet_pton(AF_INET6, host, out) == 1) family = 6;
   }
@@ -540,14 +540,9 @@ napi_value Ntop(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   int32_t family = 0;
   napi_get_value_int32(env, argv[0], &family);
-  void* in = nullptr;
-  size_t inLen = 0;
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t offset;
+  void* in = Quad(env, argv[1]);
   char text[INET6_ADDRSTRLEN] = "";
-  if (napi_get_typedarray_info(env, argv[1], &type, &inLen, &in, &ab, &offset) == napi_ok &&
-      type == napi_int32_array && inLen >= 4) {
+  if (in != nullptr) {
     inet_ntop(family == 6 ? AF_INET6 : AF_INET, in, text, sizeof(text));
   }
   napi_value r;

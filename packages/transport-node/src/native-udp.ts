@@ -5,6 +5,7 @@ import { lookup as dnsLookup } from 'node:dns';
 import { createRequire } from 'node:module';
 import type { PeerAddress, Transport, TransportEvent } from '@sipkit/transport';
 import { TransportError } from '@sipkit/transport';
+import { maxDatagram, onlyCrLf, RESOLVED, refusal } from './datagram.js';
 
 /** What native/udp.cc exports. */
 interface Addon {
@@ -19,7 +20,6 @@ interface Addon {
     sdata: ArrayBuffer,
     smeta: ArrayBuffer,
     onReceive: (count: number) => void,
-    reusePort: boolean,
   ): [object, number];
   send(socket: object, count: number): number;
   close(socket: object): void;
@@ -94,8 +94,6 @@ export interface NativeUdpSettings {
   readonly port: number;
   readonly receiveBufferSize: number;
   readonly sendBufferSize: number;
-  readonly reusePort: boolean;
-  readonly onlyCrLf: (b: Uint8Array) => boolean;
 }
 
 /** Bytes that one turn's sends may take before they are handed to the kernel early. */
@@ -104,15 +102,6 @@ const SEND_BYTES = 1 << 20;
 const SEND_COUNT = 1024;
 /** Most remembered address texts per direction; past it the memory starts afresh. */
 const MAX_NAMES = 4096;
-const RESOLVED: Promise<string | undefined> = Promise.resolve(undefined);
-
-/**
- * The largest UDP payload: 65,535 octets less the UDP header, and for IPv4 the IP header too
- * (RFC 768; RFC 8200 §4.5 for IPv6 without jumbograms).
- */
-export function maxDatagram(family: 4 | 6): number {
-  return family === 4 ? 65_507 : 65_527;
-}
 
 /**
  * A UDP transport on the batched socket. Behaves as udp.ts's node:dgram transport does (one
@@ -172,7 +161,7 @@ export function nativeUdpTransport(s: NativeUdpSettings): Transport & { stats():
       // (from Node's pool when small, as node:dgram's are not).
       const bytes = Buffer.allocUnsafe(length);
       rdata.copy(bytes, 0, start, start + length);
-      if (s.onlyCrLf(bytes)) continue;
+      if (onlyCrLf(bytes)) continue;
       const address = rmeta[o + 2] === 6 ? name6(o) : name4(o);
       try {
         receiver({ type: 'message', bytes, source: { address, port: rmeta[o + 1] as number } });
@@ -197,7 +186,6 @@ export function nativeUdpTransport(s: NativeUdpSettings): Transport & { stats():
       sdataBuffer,
       smetaBuffer,
       onReceive,
-      s.reusePort,
     );
   } catch (e) {
     throw new TransportError('NO_TRANSPORT', `cannot bind udp ${s.host}:${s.port}: ${(e as Error).message}`);
@@ -261,16 +249,9 @@ export function nativeUdpTransport(s: NativeUdpSettings): Transport & { stats():
     secure: false,
     local,
     send(bytes: Uint8Array, to: PeerAddress): Promise<string | undefined> {
-      if (closed) return Promise.reject(new TransportError('SEND_FAILED', 'udp transport is closed'));
+      const refused = refusal(closed, bytes, to, maxPayload);
+      if (refused !== undefined) return refused;
       const p = to.port;
-      if (!Number.isInteger(p) || p <= 0 || p > 65535) {
-        return Promise.reject(new TransportError('SEND_FAILED', `udp ${to.address}:${p}: bad port`));
-      }
-      if (bytes.length > maxPayload) {
-        return Promise.reject(
-          new TransportError('SEND_FAILED', `udp ${to.address}:${p}: ${bytes.length} bytes do not fit a datagram`),
-        );
-      }
       const o = toOctets(to.address);
       if (o !== undefined) {
         if (o[0] !== s.family) {

@@ -4,8 +4,8 @@ import { lookup as dnsLookup } from 'node:dns';
 import { isIP } from 'node:net';
 import type { PeerAddress, Transport, TransportEvent } from '@sipkit/transport';
 import { TransportError } from '@sipkit/transport';
+import { maxDatagram, onlyCrLf, RESOLVED, refusal } from './datagram.js';
 import {
-  maxDatagram,
   nativeUdpAvailable,
   nativeUdpTransport,
   nativeUdpUnavailableReason,
@@ -74,14 +74,6 @@ export interface UdpTransport extends Transport {
   stats(): UdpSocketStats;
 }
 
-const RESOLVED: Promise<string | undefined> = Promise.resolve(undefined);
-
-/** Whether a datagram is only CR and LF octets (a keep-alive some UAs send over UDP). */
-function onlyCrLf(b: Uint8Array): boolean {
-  for (let i = 0; i < b.length; i++) if (b[i] !== 13 && b[i] !== 10) return false;
-  return true;
-}
-
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
 
 /**
@@ -145,8 +137,6 @@ export async function udpTransport(options: UdpTransportOptions = {}): Promise<U
       port: options.port ?? 5060,
       receiveBufferSize: options.receiveBufferSize ?? 0,
       sendBufferSize: options.sendBufferSize ?? 0,
-      reusePort: false,
-      onlyCrLf,
     });
     return Object.assign(t, { io: 'native' as const });
   }
@@ -206,17 +196,8 @@ export async function udpTransport(options: UdpTransportOptions = {}): Promise<U
     secure: false,
     local,
     send(bytes: Uint8Array, to: PeerAddress): Promise<string | undefined> {
-      if (closed) return Promise.reject(new TransportError('SEND_FAILED', 'udp transport is closed'));
-      // What socket.send would refuse at once is refused here, before queueing.
-      const port = to.port;
-      if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-        return Promise.reject(new TransportError('SEND_FAILED', `udp ${to.address}:${port}: bad port`));
-      }
-      if (bytes.length > maxPayload) {
-        return Promise.reject(
-          new TransportError('SEND_FAILED', `udp ${to.address}:${port}: ${bytes.length} bytes do not fit a datagram`),
-        );
-      }
+      const refused = refusal(closed, bytes, to, maxPayload);
+      if (refused !== undefined) return refused;
       // No completion callback is awaited: it costs a round through libuv per message and tells
       // nothing the peer's silence would not (an ICMP error arrives later, on the socket).
       if (queued.length === 0) setImmediate(flush);
