@@ -19,6 +19,16 @@ const nodeHash =
     return new Uint8Array(createHash(name).update(data).digest());
   };
 
+/** node:crypto straight from text to hex (MD5 or SHA-256), recording each text hashed. */
+const nodeHexHash =
+  (calls: string[]): DigestHexHash =>
+  (algorithm, data) => {
+    calls.push(data);
+    return createHash(algorithm === 'MD5' ? 'md5' : 'sha256')
+      .update(data, 'utf8')
+      .digest('hex');
+  };
+
 /** A REGISTER from alice with Call-ID `callId`, carrying `auth` as its Authorization when given. */
 const register = (callId: string, auth?: string) =>
   createRequest({
@@ -95,12 +105,7 @@ describe('the DigestHash interface', () => {
 
   it('verifies through a hexHash (text in, hex out) when one is given, with the same outcome', async () => {
     const hexCalls: string[] = [];
-    const hexHash: DigestHexHash = (algorithm, data) => {
-      hexCalls.push(data);
-      return createHash(algorithm === 'MD5' ? 'md5' : 'sha256')
-        .update(data, 'utf8')
-        .digest('hex');
-    };
+    const hexHash = nodeHexHash(hexCalls);
     const options = {
       secret: 'a secret long enough for this',
       realm: 'example.com',
@@ -126,14 +131,9 @@ describe('the DigestHash interface', () => {
     expect(await server.verify(make(bad))).toMatchObject({ ok: false, reason: 'bad-response' });
   });
 
-  it('hashes HA1 once per credential the store keeps, and again when its password changes', async () => {
+  it('hashes HA1 (RFC 7616 §3.4.2) once per credential the store keeps, and again when its password changes', async () => {
     const hexCalls: string[] = [];
-    const hexHash: DigestHexHash = (algorithm, data) => {
-      hexCalls.push(data);
-      return createHash(algorithm === 'MD5' ? 'md5' : 'sha256')
-        .update(data, 'utf8')
-        .digest('hex');
-    };
+    const hexHash = nodeHexHash(hexCalls);
     // One object per user, handed out at every lookup, as an in-memory store does.
     const alice = { password: 'first' };
     const server = new DigestServer({
