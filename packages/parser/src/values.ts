@@ -753,7 +753,8 @@ function tokenAt(table: Uint8Array, v: string, i: number): boolean {
 }
 
 /**
- * The usual shape of an auth value, read in one pass: `scheme SP name=value` then
+ * The usual shape of an auth value (`credentials` and `challenge`, RFC 3261 §25.1; RFC 7235
+ * §2.1), read in one pass: `scheme SP name=value` then
  * `,[SP…]name=value` …, each value a token or a quoted string of printable ASCII without a
  * backslash. Anything else, white space elsewhere included, is `undefined`: the full grammar
  * ({@link parseAuthFully}) reads it and says what is wrong. Where this gives a value, the full
