@@ -1,6 +1,6 @@
 // Interop: a real softphone, Debian's baresip, registers to sipkit-server with digest
 // authentication and calls a SIPp UAS through it. `.ci/run` installs baresip-core and sip-tester.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { freePort, portOf, testServer } from './helpers.js';
 import { killAll, run, sipp } from './programs.js';
 
 let server: SipKitServer;
+const dirs: string[] = [];
 
 beforeAll(async () => {
   // baresip 1.0 answers only MD5 challenges, and takes the first one offered.
@@ -18,6 +19,7 @@ beforeAll(async () => {
 afterAll(async () => {
   killAll();
   await server.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 /** Ten seconds of 8 kHz, 16-bit mono silence as a WAV file: what baresip sends as audio. */
@@ -42,6 +44,7 @@ function silence(): Buffer {
 /** A baresip configuration directory: one account, alice, through the server; silence as audio. */
 async function baresipConfig(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'sipkit-baresip-'));
+  dirs.push(dir);
   writeFileSync(join(dir, 'silence.wav'), silence());
   const port = await freePort();
   writeFileSync(

@@ -1,6 +1,6 @@
 // The sipkit-server command as a process: start-up log, demo users, flags, SIGTERM.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -48,12 +48,16 @@ describe('sipkit-server (the command)', { timeout: 30_000 }, () => {
     expect(unknown.stderr()).toMatch(/Unknown option '--colour'/);
     const dir = mkdtempSync(join(tmpdir(), 'sipkit-conf-'));
     const file = join(dir, 'sipkit.yaml');
-    writeFileSync(file, 'domains: [example.com]\nlog:\n  level: chatty\n');
-    const config = run(['--config', file]);
-    expect(await config.exited).toBe(2);
-    expect(config.stderr()).toContain(
-      `${file}:3: log.level: must be one of trace, debug, info, warn, error, silent, got "chatty"`,
-    );
+    try {
+      writeFileSync(file, 'domains: [example.com]\nlog:\n  level: chatty\n');
+      const config = run(['--config', file]);
+      expect(await config.exited).toBe(2);
+      expect(config.stderr()).toContain(
+        `${file}:3: log.level: must be one of trace, debug, info, warn, error, silent, got "chatty"`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits 1 with a reason when a port is taken', async () => {

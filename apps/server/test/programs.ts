@@ -1,7 +1,7 @@
 // Runs the programs the interop tests drive (SIPp, baresip): bounded in time, output kept,
 // and every one still running killed by `killAll` in the test's afterAll.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SipKitServer } from '../src/index.js';
@@ -65,7 +65,8 @@ export function sipp(
   );
 }
 
-/** Kills whatever is still running. */
+/** Kills whatever is still running and removes the programs' working directory. */
 export function killAll(): void {
   for (const c of running) c.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
 }

@@ -1,6 +1,6 @@
 // sipkit-server with TLS and WSS listeners from certificate files (made at test time): a call
 // between two user agents over TLS.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserAgent } from '@sipkit/dialog';
@@ -13,6 +13,7 @@ import { portOf, testServer, until } from './helpers.js';
 let pems: { private: string; cert: string };
 let server: SipKitServer;
 const agents: UserAgent[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'sipkit-tls-'));
 
 beforeAll(async () => {
   pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
@@ -20,7 +21,6 @@ beforeAll(async () => {
     keySize: 2048,
     extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
   });
-  const dir = mkdtempSync(join(tmpdir(), 'sipkit-tls-'));
   writeFileSync(join(dir, 'cert.pem'), pems.cert);
   writeFileSync(join(dir, 'key.pem'), pems.private);
   ({ server } = await testServer({
@@ -34,6 +34,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(agents.map((a) => a.close()));
   await server.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 async function tlsAgent(user: string): Promise<UserAgent> {
