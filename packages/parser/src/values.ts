@@ -474,11 +474,8 @@ function viaAt(c: Cursor): Via {
   if (!c.lws()) c.fail('white space before sent-by');
   // sent-by = host [ COLON port ]
   const from = c.i;
-  if (c.peek() === 0x5b) {
-    const close = c.s.indexOf(']', c.i);
-    if (close < 0 || close >= c.end) c.fail('"]"');
-    c.i = close + 1;
-  } else {
+  if (c.peek() === 0x5b) c.ipv6Reference();
+  else {
     while (c.i < c.end) {
       const ch = c.s.charCodeAt(c.i);
       if (!((ch >= 0x30 && ch <= 0x39) || ((ch | 0x20) >= 0x61 && (ch | 0x20) <= 0x7a) || ch === 0x2d || ch === 0x2e))

@@ -255,6 +255,27 @@ Content-Length: 0
   });
 });
 
+  it('take only an IPv6 address between "[" and "]" of a host value (RFC 3261 §25.1 IPv6reference)', () => {
+    // Found by the mutation property: a bare CR inside the brackets was taken as a value, and
+    // rendering it back threw a RangeError instead of the parser refusing it.
+    const m = parseMessage(
+      'OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP [2001:db8::1]:5060;received=[::ffff:10.0.0.1];branch=z9hG4bKx\r\n' +
+        'Route: <sip:p.example.com;lr>;x=[\r::1]\r\nContact: <sip:a@b>;y=[2001:db8::zz]\r\n' +
+        'Record-Route: <sip:p.example.com;lr>;x=[2001:db8::2]\r\nTo: <sip:b@b>;z=[1.2.3.4]\r\n' +
+        'From: <sip:a@b>;tag=1;v=[::1\r\n\r\n',
+    );
+    expect(m.vias[0]?.host).toBe('[2001:db8::1]');
+    expect(m.vias[0]?.received).toBe('[::ffff:10.0.0.1]');
+    expect(m.recordRoutes[0]?.params.get('x')).toBe('[2001:db8::2]');
+    expect(m.recordRoutes[0]?.toString()).toBe('<sip:p.example.com;lr>;x=[2001:db8::2]');
+    for (const read of [() => m.routes, () => m.contacts, () => m.to, () => m.from]) {
+      expect(read).toThrow(SipParseError);
+      expect(read).toThrow(/IPv6 address between|"\]"/);
+    }
+    const badVia = parseMessage('OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP [a\rb]:5060;branch=z9hG4bKx\r\n\r\n');
+    expect(() => badVia.vias).toThrow(SipParseError);
+  });
+
 describe('changing and serialising (RFC 3261 §16.6 forwarding needs)', () => {
   it('leaves untouched fields byte-identical and re-renders changed ones', () => {
     const input =

@@ -1,6 +1,7 @@
 // A cursor over one header value (already unfolded) with the RFC 3261 §25.1 separators.
 import { SipParseError } from '../errors.js';
 import * as chars from './chars.js';
+import { isIpv6 } from './ip.js';
 
 // Module constants, not imported bindings: V8 re-checks an imported binding on every read (it is
 // live), which costs about a third of a table-driven byte loop.
@@ -111,15 +112,24 @@ export class Cursor {
     return out;
   }
 
+  /**
+   * Steps over an IPv6reference (RFC 3261 §25.1: "[" IPv6address "]"), the cursor on its "[".
+   * What the brackets hold must be an IPv6 address: nothing else, no control character above
+   * all, may hide inside them.
+   */
+  ipv6Reference(): void {
+    const close = this.s.indexOf(']', this.i);
+    if (close < 0 || close >= this.end) this.fail('"]"');
+    if (!isIpv6(this.s, this.i + 1, close)) this.fail('an IPv6 address between "[" and "]"');
+    this.i = close + 1;
+  }
+
   /** gen-value = token / host / quoted-string; returns the value unquoted. */
   genValue(): string {
     if (this.peek() === 0x22) return this.quoted();
     const from = this.i;
     if (this.peek() === 0x5b) {
-      // IPv6reference as a host value
-      const close = this.s.indexOf(']', this.i);
-      if (close < 0 || close >= this.end) this.fail('"]"');
-      this.i = close + 1;
+      this.ipv6Reference();
       return this.s.slice(from, this.i);
     }
     while (this.i < this.end) {
