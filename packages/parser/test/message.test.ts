@@ -253,7 +253,6 @@ Content-Length: 0
     expect(() => m.from).toThrow(SipParseError);
     expect(() => m.to).toThrow(SipParseError);
   });
-});
 
   it('take only an IPv6 address between "[" and "]" of a host value (RFC 3261 §25.1 IPv6reference)', () => {
     // Found by the mutation property: a bare CR inside the brackets was taken as a value, and
@@ -275,6 +274,7 @@ Content-Length: 0
     const badVia = parseMessage('OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP [a\rb]:5060;branch=z9hG4bKx\r\n\r\n');
     expect(() => badVia.vias).toThrow(SipParseError);
   });
+});
 
 describe('changing and serialising (RFC 3261 §16.6 forwarding needs)', () => {
   it('leaves untouched fields byte-identical and re-renders changed ones', () => {
