@@ -157,9 +157,10 @@ export function nativeUdpTransport(s: NativeUdpSettings): Transport & { stats():
       // Cut short (never, for UDP in a 64 KiB slot): no message.
       if (length < 0 || receiver === undefined || closed) continue;
       const start = i * a.slot;
-      // The slot is read into again on the next wakeup: the message gets bytes of its own
-      // (from Node's pool when small, as node:dgram's are not).
-      const bytes = Buffer.allocUnsafe(length);
+      // The slot is read into again on the next wakeup: the message gets bytes of its own, in
+      // memory of its own as node:dgram's are. A slice of Node's 8 KiB pool would be cheaper to
+      // make, but a message kept for a transaction's 32 s would keep its whole pool chunk.
+      const bytes = Buffer.allocUnsafeSlow(length);
       rdata.copy(bytes, 0, start, start + length);
       if (onlyCrLf(bytes)) continue;
       const address = rmeta[o + 2] === 6 ? name6(o) : name4(o);
