@@ -272,14 +272,16 @@ bool BufferArg(napi_env env, napi_value v, size_t min, void** data, size_t* len)
 
 // open(family, host, port, rcvbuf, sndbuf, rdata, rmeta, sdata, smeta, onRecv) → [socket, port]
 napi_value Open(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
-  napi_value argv[10];
+  size_t argc = 11;
+  napi_value argv[11];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 10) {
-    napi_throw_type_error(env, nullptr, "open: 10 arguments");
+  if (argc < 11) {
+    napi_throw_type_error(env, nullptr, "open: 11 arguments");
     return nullptr;
   }
   int32_t family, port, rcvbuf, sndbuf;
+  bool reusePort = false;
+  napi_get_value_bool(env, argv[10], &reusePort);
   napi_get_value_int32(env, argv[0], &family);
   napi_get_value_int32(env, argv[2], &port);
   napi_get_value_int32(env, argv[3], &rcvbuf);
@@ -326,6 +328,13 @@ napi_value Open(napi_env env, napi_callback_info info) {
   int one = 1;
   // As node:dgram does for udp6: the socket takes IPv6 only, not IPv4-mapped addresses too.
   if (family == 6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  // SO_REUSEPORT (Linux 3.9): other sockets of the same user may bind this address and port too,
+  // and the kernel spreads datagrams among them by a hash of the source address and port.
+  if (reusePort && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
+    int e = errno;
+    close(fd);
+    return Throw(env, "SO_REUSEPORT", e);
+  }
   if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) != 0) {
     int e = errno;
     close(fd);

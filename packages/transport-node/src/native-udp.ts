@@ -20,6 +20,7 @@ interface Addon {
     sdata: ArrayBuffer,
     smeta: ArrayBuffer,
     onReceive: (count: number) => void,
+    reusePort: boolean,
   ): [object, number];
   send(socket: object, count: number): number;
   close(socket: object): void;
@@ -94,6 +95,8 @@ export interface NativeUdpSettings {
   readonly port: number;
   readonly receiveBufferSize: number;
   readonly sendBufferSize: number;
+  /** Bind with SO_REUSEPORT. */
+  readonly reusePort: boolean;
 }
 
 /** Bytes that one turn's sends may take before they are handed to the kernel early. */
@@ -187,6 +190,7 @@ export function nativeUdpTransport(s: NativeUdpSettings): Transport & { stats():
       sdataBuffer,
       smetaBuffer,
       onReceive,
+      s.reusePort,
     );
   } catch (e) {
     throw new TransportError('NO_TRANSPORT', `cannot bind udp ${s.host}:${s.port}: ${(e as Error).message}`);

@@ -36,6 +36,17 @@ export interface UdpTransportOptions {
    */
   exclusive?: boolean;
   /**
+   * Bind with `SO_REUSEPORT` (Linux): several sockets of the same user, in one process or in
+   * several, bind the same address and port, and the kernel gives each datagram to one of them
+   * by a hash of its source address and port, so one peer keeps reaching the same socket. This is
+   * how each `node:cluster` worker gets a batched socket of its own on a shared port (it implies
+   * `exclusive`). Only the batched socket has it (`node:dgram` on Node 20 does not): with
+   * `io: 'dgram'`, or where the batched socket is not available, it fails with `NO_TRANSPORT`.
+   * Every socket of the group must set it; a socket that did not keeps the port to itself.
+   * @defaultValue false
+   */
+  reusePort?: boolean;
+  /**
    * The socket's receive buffer, in bytes (SO_RCVBUF): what the kernel holds while the process
    * is busy, for instance during a garbage collection; datagrams arriving beyond it are lost.
    * Linux caps it at `net.core.rmem_max`. The system default (often 208 KiB) when absent.
@@ -122,14 +133,25 @@ export async function udpTransport(options: UdpTransportOptions = {}): Promise<U
     throw new TransportError('NO_TRANSPORT', `udp io must be 'auto', 'native' or 'dgram', got ${JSON.stringify(io)}`);
   if (io === 'native' && !nativeUdpAvailable())
     throw new TransportError('NO_TRANSPORT', `udp io 'native' is not available: ${nativeUdpUnavailableReason()}`);
-  const shared = cluster.isWorker && options.exclusive !== true;
+  const reusePort = options.reusePort === true;
+  if (reusePort && (io === 'dgram' || !nativeUdpAvailable()))
+    throw new TransportError(
+      'NO_TRANSPORT',
+      io === 'dgram'
+        ? "udp reusePort needs the batched socket, not io 'dgram'"
+        : `udp reusePort needs the batched socket, which is not available: ${nativeUdpUnavailableReason()}`,
+    );
+  const shared = cluster.isWorker && options.exclusive !== true && !reusePort;
   if (io === 'native' && shared)
     throw new TransportError('NO_TRANSPORT', "udp io 'native' cannot share a cluster socket: set exclusive");
   // An IPv6 address with a zone (fe80::1%eth0) is node:dgram's to bind: the batched socket takes
   // plain addresses only.
   const zoned = host.includes('%');
-  if (io === 'native' && zoned)
-    throw new TransportError('NO_TRANSPORT', `udp io 'native' cannot bind a zoned address: ${host}`);
+  if ((io === 'native' || reusePort) && zoned)
+    throw new TransportError(
+      'NO_TRANSPORT',
+      `udp ${io === 'native' ? "io 'native'" : 'reusePort'} cannot bind a zoned address: ${host}`,
+    );
   if (io === 'native' || (io === 'auto' && !shared && !zoned && nativeUdpAvailable())) {
     const t = nativeUdpTransport({
       host,
@@ -137,6 +159,7 @@ export async function udpTransport(options: UdpTransportOptions = {}): Promise<U
       port: options.port ?? 5060,
       receiveBufferSize: options.receiveBufferSize ?? 0,
       sendBufferSize: options.sendBufferSize ?? 0,
+      reusePort,
     });
     return Object.assign(t, { io: 'native' as const });
   }

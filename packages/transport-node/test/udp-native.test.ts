@@ -218,6 +218,56 @@ describe('batched UDP on IPv6', () => {
   });
 });
 
+describe('batched UDP with reusePort (SO_REUSEPORT)', () => {
+  it('lets several sockets bind one port and spreads peers among them, each peer to one socket', async () => {
+    if (!nativeUdpAvailable()) return;
+    const a = await transport({ io: 'native', reusePort: true });
+    const b = await transport({ io: 'auto', reusePort: true, port: a.local.port });
+    expect([a.io, b.io, b.local.port]).toEqual(['native', 'native', a.local.port]);
+    const seen = new Map<number, Set<string>>();
+    for (const [name, t] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
+      t.listen((e) => {
+        const s = seen.get(e.source.port) ?? new Set<string>();
+        s.add(name);
+        seen.set(e.source.port, s);
+        void t.send(Buffer.from(name), e.source);
+      });
+    }
+    // 24 peers, three datagrams each: the kernel hashes each source to one of the two sockets.
+    const peers = await Promise.all(Array.from({ length: 24 }, () => peer()));
+    for (let k = 0; k < 3; k++) for (const p of peers) p.socket.send(`m${k}`, a.local.port, '127.0.0.1');
+    await until(() => peers.every((p) => p.got.length === 3));
+    // Every peer stayed with one socket, and its answers came from the port it sent to.
+    for (const p of peers) {
+      const by = seen.get(p.socket.address().port);
+      expect(by?.size).toBe(1);
+      expect(new Set(p.got.map(([m, port]) => `${m}:${port}`))).toEqual(
+        new Set([`${[...(by ?? [])][0]}:${a.local.port}`]),
+      );
+    }
+    // Both sockets had some (all 24 on one: 2 in 2^24).
+    const counts = [...seen.values()].map((s) => [...s][0]);
+    expect(new Set(counts)).toEqual(new Set(['a', 'b']));
+  });
+
+  it('is refused by a port held without it, and refused on node:dgram, with the reason', async () => {
+    if (!nativeUdpAvailable()) return;
+    const plain = await transport({ io: 'native' });
+    await expect(udpTransport({ port: plain.local.port, reusePort: true })).rejects.toThrow(/EADDRINUSE|in use/i);
+    const group = await transport({ reusePort: true });
+    await expect(udpTransport({ port: group.local.port })).rejects.toThrow(/EADDRINUSE|in use/i);
+    await expect(udpTransport({ port: 0, reusePort: true, io: 'dgram' })).rejects.toThrow(
+      "udp reusePort needs the batched socket, not io 'dgram'",
+    );
+    await expect(udpTransport({ port: 0, host: 'fe80::1%lo', reusePort: true })).rejects.toThrow(
+      'udp reusePort cannot bind a zoned address',
+    );
+  });
+});
+
 describe('batched UDP in a worker thread', () => {
   it('lets go of a socket the thread never closed when the thread ends', async () => {
     if (!nativeUdpAvailable()) return;
