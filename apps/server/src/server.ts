@@ -25,6 +25,7 @@ import { type ProxyTarget, SipProxy } from '@sipkit/proxy';
 import { canonicalAor, type LocationService, MemoryLocationService, Registrar } from '@sipkit/registrar';
 import type { Drop, PeerAddress, Received, Resolver, Transport } from '@sipkit/transport';
 import {
+  nativeUdpAvailable,
   tcpTransport,
   tlsTransport,
   type UdpTransport,
@@ -102,10 +103,21 @@ function udpStats(transports: readonly Transport[]): Record<string, number> {
   return sum;
 }
 
+/**
+ * Whether the workers' sockets for UDP listener `l` are batched sockets of their own, bound
+ * with SO_REUSEPORT, rather than one node:dgram socket that node:cluster shares among them: so
+ * where the batched socket is built and allowed, and for a port given (with port 0 each would
+ * pick its own). The primary and the workers decide it alike.
+ */
+export function udpReusePort(l: ListenerConfig, config: ServerConfig): boolean {
+  return l.transport === 'udp' && l.port !== 0 && config.udpIo !== 'dgram' && nativeUdpAvailable();
+}
+
 async function openTransport(
   l: ListenerConfig,
   config: ServerConfig,
   onError: (e: unknown) => void,
+  inWorker: boolean,
 ): Promise<Transport> {
   const { limits } = config;
   const stream = {
@@ -118,7 +130,13 @@ async function openTransport(
   const tls = () => ({ cert: readFileSync(l.cert as string), key: readFileSync(l.key as string) });
   switch (l.transport) {
     case 'udp':
-      return udpTransport({ host: l.host, port: l.port, receiveBufferSize: limits.udpReceiveBuffer, io: config.udpIo });
+      return udpTransport({
+        host: l.host,
+        port: l.port,
+        receiveBufferSize: limits.udpReceiveBuffer,
+        io: config.udpIo,
+        ...(inWorker && udpReusePort(l, config) ? { reusePort: true } : {}),
+      });
     case 'tcp':
       return tcpTransport({ ...stream, limits: { maxMessageSize: limits.maxMessageSize }, onConnectionError: onError });
     case 'tls':
@@ -262,13 +280,18 @@ export async function startServer(
   const extraAliases: PeerAddress[] = [];
   try {
     for (const [i, l] of config.listen.entries()) {
-      const t = await openTransport(l, config, (e) => {
-        metrics.dropped.inc({ reason: 'connection' });
-        log.warn(
-          { err: String(e), listener: `${l.transport}:${l.host}:${l.port}` },
-          'connection closed for what its peer sent',
-        );
-      });
+      const t = await openTransport(
+        l,
+        config,
+        (e) => {
+          metrics.dropped.inc({ reason: 'connection' });
+          log.warn(
+            { err: String(e), listener: `${l.transport}:${l.host}:${l.port}` },
+            'connection closed for what its peer sent',
+          );
+        },
+        worker !== undefined,
+      );
       opened.push(t);
       // The k-th UDP listener's worker sockets: workerPortBase + k × workers + slot, when set.
       const k = config.listen.slice(0, i).filter((x) => x.transport === 'udp').length;

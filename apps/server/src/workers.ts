@@ -1,8 +1,10 @@
 // `sipkit-server --workers N`: N worker processes behind the same listeners.
 //
-// Node's cluster module hands every worker the same listening sockets: each UDP datagram is read
-// by whichever worker the kernel wakes, and the primary passes each new TCP/TLS/WS connection to
-// one worker. Transactions, proxy contexts and dialogs live in one worker's memory, so each
+// Node's cluster module hands every worker the same listening sockets: the primary passes each
+// new TCP/TLS/WS connection to one worker. A UDP port is bound by each worker with SO_REUSEPORT,
+// a batched socket of its own, and the kernel gives each peer's datagrams to one of them; where
+// the batched socket is not there (or for port 0) node:cluster shares one node:dgram socket, and
+// each datagram is read by whichever worker the kernel wakes. Transactions, proxy contexts and dialogs live in one worker's memory, so each
 // message must reach the worker that holds its call: the owner is a hash of the Call-ID (see
 // owner.ts), the same for every message of a call. A worker that reads a message it does not own
 // forwards its bytes, with the source address and the flow it came on, to the owner over a
@@ -33,6 +35,7 @@ import { AggregatorRegistry } from 'prom-client';
 import type { ServerConfig } from './config.js';
 import { type HttpEndpoint, startHttp } from './metrics.js';
 import { callIdHash, callIdStringHash } from './owner.js';
+import { udpReusePort } from './server.js';
 import { sweepEverySecond } from './sweep.js';
 
 /** The environment variable that carries a worker's start-up data from the primary. */
@@ -380,7 +383,8 @@ export class WorkerLink {
       port,
       exclusive: true,
       ...(receiveBufferSize === undefined ? {} : { receiveBufferSize }),
-      // The shared socket is node:cluster's, so node:dgram's; this one is ours alone.
+      // The shared socket is node:cluster's (node:dgram) or one of a SO_REUSEPORT group; this one
+      // is ours alone.
       ...(io === undefined ? {} : { io }),
     });
     this.ownUdp.push(own);
@@ -668,6 +672,19 @@ export async function runPrimary(config: ServerConfig, log: Logger, demoUsers: r
   let listeners: readonly string[] = [];
   const aggregator = new AggregatorRegistry();
 
+  // The workers bind these UDP ports with SO_REUSEPORT, which lets any process of the same user
+  // join in: a second server started on the same port would take part of this one's traffic
+  // without a word. A plain bind first fails if anything holds the port, such a server included.
+  const reused = config.listen.filter((l) => udpReusePort(l, config));
+  for (const l of reused) {
+    try {
+      await (await udpTransport({ host: l.host, port: l.port, io: 'native' })).close();
+    } catch (e) {
+      log.fatal({ err: String(e), listener: `udp:${l.host}:${l.port}` }, 'could not start');
+      return 1;
+    }
+  }
+
   let http: HttpEndpoint | undefined;
   if (config.http !== false) {
     http = await startHttp(
@@ -718,6 +735,10 @@ export async function runPrimary(config: ServerConfig, log: Logger, demoUsers: r
             log.info(
               {
                 listeners,
+                // Per UDP listener: the workers' own sockets on it (SO_REUSEPORT), or one node:cluster shares.
+                udpSockets: config.listen
+                  .filter((l) => l.transport === 'udp')
+                  .map((l) => (udpReusePort(l, config) ? 'reusePort' : 'cluster')),
                 domains: config.domains,
                 http: http?.url,
                 workers: slots.map((x, i) => ({ slot: i, pid: x.worker?.process.pid })),

@@ -2,7 +2,11 @@
 // and over a connection another worker holds; a killed worker is restarted and the registrations
 // survive it; SIGTERM drains them all.
 import { createSocket, type Socket } from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { IncomingCall, UserAgent } from '@sipkit/dialog';
+import { nativeUdpAvailable } from '@sipkit/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callIdHash, callIdStringHash } from '../src/owner.js';
 import { freePort, type RunningServer, runServer, until, userAgent } from './helpers.js';
@@ -81,6 +85,27 @@ describe('sipkit-server --workers 2', () => {
     // over IPC: the primary's line may come first.
     await until(() => server.lines.filter((l) => l.msg === 'worker started').length >= 2, 5000);
     expect(server.lines.filter((l) => l.msg === 'worker started')).toHaveLength(2);
+  });
+
+  it('binds the UDP port in each worker, a batched socket of its own (SO_REUSEPORT); a second server on it exits with the reason', async () => {
+    const started = server.lines.find((l) => l.msg === 'sipkit-server started') as Record<string, unknown>;
+    expect(started.udpSockets).toEqual([nativeUdpAvailable() ? 'reusePort' : 'cluster']);
+    if (!nativeUdpAvailable()) return;
+    // Without the primary's plain bind first, this one's workers would join the group and take
+    // part of the first server's traffic.
+    const second = runServer(['--workers', '2', '--udp', `127.0.0.1:${port}`, '--no-http', '--domain', 'sipkit.test']);
+    try {
+      const outcome = await Promise.race([
+        second.exited.then((code) => `exit ${code}`),
+        until(() => second.lines.some((l) => l.msg === 'sipkit-server started'), 20_000).then(() => 'started'),
+      ]);
+      expect(outcome).toBe('exit 1');
+      const refusal = second.lines.find((l) => l.msg === 'could not start');
+      expect(refusal?.listener).toBe(`udp:127.0.0.1:${port}`);
+      expect(String(refusal?.err)).toMatch(/EADDRINUSE|in use/);
+    } finally {
+      second.child.kill('SIGKILL');
+    }
   });
 
   it('completes calls whose messages land on either worker: each reaches the owner of its Call-ID', async () => {
@@ -238,6 +263,41 @@ describe('sipkit-server --workers 2 --worker-port-base', () => {
     } finally {
       await Promise.all(agents.map((a) => a.close()));
       server.child.kill('SIGKILL');
+    }
+  }, 60_000);
+});
+
+describe('sipkit-server --workers 2 with udpIo: dgram', () => {
+  it('shares one node:dgram socket among the workers through node:cluster, and calls still reach their owners', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sipkit-workers-'));
+    const file = join(dir, 'sipkit.yaml');
+    writeFileSync(file, 'udpIo: dgram\n');
+    const port = await freePort();
+    const server = runServer(['--config', file, '--workers', '2', '--udp', `127.0.0.1:${port}`, '--no-http']);
+    const agents: UserAgent[] = [];
+    try {
+      const started = await until(() => server.lines.find((l) => l.msg === 'sipkit-server started'), 20_000);
+      expect(started.udpSockets).toEqual(['cluster']);
+      const pw = (user: string) =>
+        String(
+          server.lines.find((l) => l.msg === 'demo user (no users configured)' && l.user === `${user}@sipkit.test`)
+            ?.password,
+        );
+      const alice = await userAgent(port, 'alice', { transport: 'udp', password: pw('alice') });
+      const bob = await userAgent(port, 'bob', { transport: 'udp', password: pw('bob') });
+      agents.push(alice, bob);
+      expect((await bob.register('sip:sipkit.test')).status).toBe(200);
+      bob.on('invite', (call) => call.accept({ body: 'v=0\r\n' }));
+      for (let i = 0; i < 6; i++) {
+        const call = alice.invite('sip:bob@sipkit.test', { body: 'v=0\r\n' });
+        await until(() => call.state === 'established');
+        await call.bye();
+        await until(() => call.state === 'terminated');
+      }
+    } finally {
+      await Promise.all(agents.map((a) => a.close()));
+      server.child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 });
