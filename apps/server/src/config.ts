@@ -79,6 +79,14 @@ export interface ServerConfig {
    * it is available.
    */
   readonly udpIo: 'auto' | 'native' | 'dgram';
+  /**
+   * With several workers, each binds a UDP listener's port itself with SO_REUSEPORT, a batched
+   * socket of its own, instead of reading one node:dgram socket that node:cluster shares. The
+   * kernel then gives all of one peer's datagrams to one worker: good with many phones, each on a
+   * port of its own; poor behind one upstream (an SBC, a trunk), whose traffic all lands on one
+   * worker. Needs the batched socket and a port other than 0.
+   */
+  readonly udpReusePort: boolean;
   readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent'; readonly pretty: boolean };
   /** Where `/metrics` and `/health` are served; `false` for nowhere. */
   readonly http: { readonly host: string; readonly port: number } | false;
@@ -118,6 +126,7 @@ export const DEFAULTS: ServerConfig = {
     udpReceiveBuffer: 4_194_304,
   },
   udpIo: 'auto',
+  udpReusePort: false,
   log: { level: 'info', pretty: false },
   http: { host: '127.0.0.1', port: 9090 },
   shutdownTimeoutMs: 32_000,
@@ -296,6 +305,7 @@ export function checkConfig(raw: unknown, locate: Locate = () => undefined): Ser
       'location',
       'limits',
       'udpIo',
+      'udpReusePort',
       'log',
       'http',
       'shutdownTimeoutMs',
@@ -378,6 +388,7 @@ export function checkConfig(raw: unknown, locate: Locate = () => undefined): Ser
     location,
     limits,
     udpIo: o.udpIo === undefined ? DEFAULTS.udpIo : c.oneOf(o.udpIo, ['udpIo'], ['auto', 'native', 'dgram'] as const),
+    udpReusePort: o.udpReusePort === undefined ? DEFAULTS.udpReusePort : c.bool(o.udpReusePort, ['udpReusePort']),
     log,
     http,
     shutdownTimeoutMs:

@@ -105,12 +105,14 @@ function udpStats(transports: readonly Transport[]): Record<string, number> {
 
 /**
  * Whether the workers' sockets for UDP listener `l` are batched sockets of their own, bound
- * with SO_REUSEPORT, rather than one node:dgram socket that node:cluster shares among them: so
- * where the batched socket is built and allowed, and for a port given (with port 0 each would
- * pick its own). The primary and the workers decide it alike.
+ * with SO_REUSEPORT, rather than one node:dgram socket that node:cluster shares among them: when
+ * `udpReusePort` asks for it, the batched socket is built and allowed, and the port is given
+ * (with port 0 each would pick its own). The primary and the workers decide it alike.
  */
 export function udpReusePort(l: ListenerConfig, config: ServerConfig): boolean {
-  return l.transport === 'udp' && l.port !== 0 && config.udpIo !== 'dgram' && nativeUdpAvailable();
+  return (
+    config.udpReusePort && l.transport === 'udp' && l.port !== 0 && config.udpIo !== 'dgram' && nativeUdpAvailable()
+  );
 }
 
 async function openTransport(

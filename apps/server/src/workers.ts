@@ -1,10 +1,9 @@
 // `sipkit-server --workers N`: N worker processes behind the same listeners.
 //
-// Node's cluster module hands every worker the same listening sockets: the primary passes each
-// new TCP/TLS/WS connection to one worker. A UDP port is bound by each worker with SO_REUSEPORT,
-// a batched socket of its own, and the kernel gives each peer's datagrams to one of them; where
-// the batched socket is not there (or for port 0) node:cluster shares one node:dgram socket, and
-// each datagram is read by whichever worker the kernel wakes. Transactions, proxy contexts and dialogs live in one worker's memory, so each
+// Node's cluster module hands every worker the same listening sockets: each UDP datagram is read
+// by whichever worker the kernel wakes (or, with `udpReusePort`, each worker binds the port
+// itself with SO_REUSEPORT and the kernel gives each peer's datagrams to one of them), and the
+// primary passes each new TCP/TLS/WS connection to one worker. Transactions, proxy contexts and dialogs live in one worker's memory, so each
 // message must reach the worker that holds its call: the owner is a hash of the Call-ID (see
 // owner.ts), the same for every message of a call. A worker that reads a message it does not own
 // forwards its bytes, with the source address and the flow it came on, to the owner over a

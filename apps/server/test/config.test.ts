@@ -70,6 +70,11 @@ describe('configuration', () => {
     expect(io.message).toBe('c.yaml:2: udpIo: must be one of auto, native, dgram, got "fast"');
     expect(checkConfig({ udpIo: 'dgram' }).udpIo).toBe('dgram');
     expect(checkConfig({}).udpIo).toBe('auto');
+    expect(checkConfig({}).udpReusePort).toBe(false);
+    expect(checkConfig({ udpReusePort: true }).udpReusePort).toBe(true);
+    expect(errorOf(() => parseConfig('domains: [a.example]\nudpReusePort: yes please\n', 'c.yaml')).message).toBe(
+      'c.yaml:2: udpReusePort: must be true or false, got "yes please"',
+    );
 
     const secret = errorOf(() => checkConfig({ auth: { secret: 'short' } }));
     expect(secret.message).toBe('auth.secret: must be at least 16 characters');

@@ -87,25 +87,9 @@ describe('sipkit-server --workers 2', () => {
     expect(server.lines.filter((l) => l.msg === 'worker started')).toHaveLength(2);
   });
 
-  it('binds the UDP port in each worker, a batched socket of its own (SO_REUSEPORT); a second server on it exits with the reason', async () => {
+  it('shares one UDP socket among the workers through node:cluster by default', () => {
     const started = server.lines.find((l) => l.msg === 'sipkit-server started') as Record<string, unknown>;
-    expect(started.udpSockets).toEqual([nativeUdpAvailable() ? 'reusePort' : 'cluster']);
-    if (!nativeUdpAvailable()) return;
-    // Without the primary's plain bind first, this one's workers would join the group and take
-    // part of the first server's traffic.
-    const second = runServer(['--workers', '2', '--udp', `127.0.0.1:${port}`, '--no-http', '--domain', 'sipkit.test']);
-    try {
-      const outcome = await Promise.race([
-        second.exited.then((code) => `exit ${code}`),
-        until(() => second.lines.some((l) => l.msg === 'sipkit-server started'), 20_000).then(() => 'started'),
-      ]);
-      expect(outcome).toBe('exit 1');
-      const refusal = second.lines.find((l) => l.msg === 'could not start');
-      expect(refusal?.listener).toBe(`udp:127.0.0.1:${port}`);
-      expect(String(refusal?.err)).toMatch(/EADDRINUSE|in use/);
-    } finally {
-      second.child.kill('SIGKILL');
-    }
+    expect(started.udpSockets).toEqual(['cluster']);
   });
 
   it('completes calls whose messages land on either worker: each reaches the owner of its Call-ID', async () => {
@@ -267,17 +251,17 @@ describe('sipkit-server --workers 2 --worker-port-base', () => {
   }, 60_000);
 });
 
-describe('sipkit-server --workers 2 with udpIo: dgram', () => {
-  it('shares one node:dgram socket among the workers through node:cluster, and calls still reach their owners', async () => {
+describe.runIf(nativeUdpAvailable())('sipkit-server --workers 2 with udpReusePort: true', () => {
+  it('binds the UDP port in each worker (SO_REUSEPORT), completes calls, and refuses a second server on that port', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sipkit-workers-'));
     const file = join(dir, 'sipkit.yaml');
-    writeFileSync(file, 'udpIo: dgram\n');
+    writeFileSync(file, 'udpReusePort: true\n');
     const port = await freePort();
     const server = runServer(['--config', file, '--workers', '2', '--udp', `127.0.0.1:${port}`, '--no-http']);
     const agents: UserAgent[] = [];
     try {
       const started = await until(() => server.lines.find((l) => l.msg === 'sipkit-server started'), 20_000);
-      expect(started.udpSockets).toEqual(['cluster']);
+      expect(started.udpSockets).toEqual(['reusePort']);
       const pw = (user: string) =>
         String(
           server.lines.find((l) => l.msg === 'demo user (no users configured)' && l.user === `${user}@sipkit.test`)
@@ -293,6 +277,21 @@ describe('sipkit-server --workers 2 with udpIo: dgram', () => {
         await until(() => call.state === 'established');
         await call.bye();
         await until(() => call.state === 'terminated');
+      }
+      // Without the primary's plain bind first, this one's workers would join the group and take
+      // part of the first server's traffic.
+      const second = runServer(['--config', file, '--workers', '2', '--udp', `127.0.0.1:${port}`, '--no-http']);
+      try {
+        const outcome = await Promise.race([
+          second.exited.then((code) => `exit ${code}`),
+          until(() => second.lines.some((l) => l.msg === 'sipkit-server started'), 20_000).then(() => 'started'),
+        ]);
+        expect(outcome).toBe('exit 1');
+        const refusal = second.lines.find((l) => l.msg === 'could not start');
+        expect(refusal?.listener).toBe(`udp:127.0.0.1:${port}`);
+        expect(String(refusal?.err)).toMatch(/EADDRINUSE|in use/);
+      } finally {
+        second.child.kill('SIGKILL');
       }
     } finally {
       await Promise.all(agents.map((a) => a.close()));
