@@ -10,7 +10,7 @@
 //
 //   node load/run.mjs [--only sipkit|kamailio] [--loads register,auth,call] [--seconds 3]
 //                     [--start 500] [--step 1.25] [--max 20000] [--workers 1] [--tries 2]
-//                     [--sipkit-udp-io auto|native|dgram]
+//                     [--sipkit-udp-io auto|native|dgram] [--sipkit-reuse-port]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +47,8 @@ const { values: flags } = parseArgs({
     tries: { type: 'string', default: '2' },
     // sipkit-server's udpIo: batched UDP (native) or node:dgram, to compare the two in one run.
     'sipkit-udp-io': { type: 'string', default: 'auto' },
+    // With --workers above 1: each worker binds the UDP port with SO_REUSEPORT (udpReusePort).
+    'sipkit-reuse-port': { type: 'boolean', default: false },
   },
 });
 const TRIES = Number(flags.tries);
@@ -146,6 +148,7 @@ async function startSipkit(port, auth) {
     log: { level: 'warn' },
     workers: WORKERS,
     udpIo: flags['sipkit-udp-io'],
+    udpReusePort: flags['sipkit-reuse-port'],
   });
 }
 
