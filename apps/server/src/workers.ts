@@ -3,11 +3,11 @@
 // Node's cluster module hands every worker the same listening sockets: each UDP datagram is read
 // by whichever worker the kernel wakes (or, with `udpReusePort`, each worker binds the port
 // itself with SO_REUSEPORT and the kernel gives each peer's datagrams to one of them), and the
-// primary passes each new TCP/TLS/WS connection to one worker. Transactions, proxy contexts and dialogs live in one worker's memory, so each
-// message must reach the worker that holds its call: the owner is a hash of the Call-ID (see
-// owner.ts), the same for every message of a call. A worker that reads a message it does not own
-// forwards its bytes, with the source address and the flow it came on, to the owner over a
-// private loopback socket. Each worker also has a UDP socket of its own, which its Via and
+// primary passes each new TCP/TLS/WS connection to one worker. Transactions, proxy contexts and
+// dialogs live in one worker's memory, so each message must reach the worker that holds its
+// call: the owner is a hash of the Call-ID (see owner.ts), the same for every message of a call.
+// A worker that reads a message it does not own forwards its bytes, with the source address and
+// the flow it came on, to the owner over a private loopback socket. Each worker also has a UDP socket of its own, which its Via and
 // Record-Route name, so the rest of a call mostly comes straight to it (see WorkerLink.wrap); it
 // answers a datagram from the socket the peer used (RFC 3581 §4), and over a connection by asking
 // the worker that holds it. Which worker holds a connection to which peer is announced through the primary, so a
