@@ -41,6 +41,23 @@ function metric(text: string, name: string, label?: string): number {
   return sum;
 }
 
+/** The password the primary printed for a demo user (`alice`, `bob`). */
+function demoPassword(server: RunningServer, user: string): string {
+  return String(
+    server.lines.find((l) => l.msg === 'demo user (no users configured)' && l.user === `${user}@sipkit.test`)?.password,
+  );
+}
+
+/** `count` calls from `caller` to `callee`, each established, then ended by the caller's BYE. */
+async function callAndHangUp(caller: UserAgent, callee: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const call = caller.invite(`sip:${callee}@sipkit.test`, { body: 'v=0\r\n' });
+    await until(() => call.state === 'established');
+    await call.bye();
+    await until(() => call.state === 'terminated');
+  }
+}
+
 describe('sipkit-server --workers 2', () => {
   let server: RunningServer;
   let port: number;
@@ -101,12 +118,7 @@ describe('sipkit-server --workers 2', () => {
     bob.on('invite', (call) => call.accept({ body: 'v=0\r\n' }));
     // Twenty calls, twenty Call-IDs: both workers own some, and each worker reads messages the
     // other owns. With digest (407 then a new INVITE), CANCEL-free, ACK and BYE from each side.
-    for (let i = 0; i < 20; i++) {
-      const call = alice.invite('sip:bob@sipkit.test', { body: 'v=0\r\n' });
-      await until(() => call.state === 'established');
-      await call.bye();
-      await until(() => call.state === 'terminated');
-    }
+    await callAndHangUp(alice, 'bob', 20);
     const text = await (await fetch(`${http}/metrics`)).text();
     // Both workers proxied requests, and messages crossed between them.
     expect(metric(text, 'sipkit_requests_total', 'method="INVITE"')).toBeGreaterThanOrEqual(40);
@@ -133,12 +145,7 @@ describe('sipkit-server --workers 2', () => {
       reached++;
       call.accept({ body: 'v=0\r\n' });
     });
-    for (let i = 0; i < 10; i++) {
-      const call = bob.invite('sip:alice@sipkit.test', { body: 'v=0\r\n' });
-      await until(() => call.state === 'established');
-      await call.bye();
-      await until(() => call.state === 'terminated');
-    }
+    await callAndHangUp(bob, 'alice', 10);
     expect(reached).toBe(10);
     const text = await (await fetch(`${http}/metrics`)).text();
     // Some INVITEs were owned by the worker without the connection: it sent through the other.
@@ -212,13 +219,8 @@ describe('sipkit-server --workers 2 --worker-port-base', () => {
     const agents: UserAgent[] = [];
     try {
       const started = await until(() => server.lines.find((l) => l.msg === 'sipkit-server started'), 20_000);
-      const pw = (user: string) =>
-        String(
-          server.lines.find((l) => l.msg === 'demo user (no users configured)' && l.user === `${user}@sipkit.test`)
-            ?.password,
-        );
-      const alice = await userAgent(port, 'alice', { transport: 'udp', password: pw('alice') });
-      const bob = await userAgent(port, 'bob', { transport: 'udp', password: pw('bob') });
+      const alice = await userAgent(port, 'alice', { transport: 'udp', password: demoPassword(server, 'alice') });
+      const bob = await userAgent(port, 'bob', { transport: 'udp', password: demoPassword(server, 'bob') });
       agents.push(alice, bob);
       expect((await bob.register('sip:sipkit.test')).status).toBe(200);
       let rr: string | undefined;
@@ -262,22 +264,12 @@ describe.runIf(nativeUdpAvailable())('sipkit-server --workers 2 with udpReusePor
     try {
       const started = await until(() => server.lines.find((l) => l.msg === 'sipkit-server started'), 20_000);
       expect(started.udpSockets).toEqual(['reusePort']);
-      const pw = (user: string) =>
-        String(
-          server.lines.find((l) => l.msg === 'demo user (no users configured)' && l.user === `${user}@sipkit.test`)
-            ?.password,
-        );
-      const alice = await userAgent(port, 'alice', { transport: 'udp', password: pw('alice') });
-      const bob = await userAgent(port, 'bob', { transport: 'udp', password: pw('bob') });
+      const alice = await userAgent(port, 'alice', { transport: 'udp', password: demoPassword(server, 'alice') });
+      const bob = await userAgent(port, 'bob', { transport: 'udp', password: demoPassword(server, 'bob') });
       agents.push(alice, bob);
       expect((await bob.register('sip:sipkit.test')).status).toBe(200);
       bob.on('invite', (call) => call.accept({ body: 'v=0\r\n' }));
-      for (let i = 0; i < 6; i++) {
-        const call = alice.invite('sip:bob@sipkit.test', { body: 'v=0\r\n' });
-        await until(() => call.state === 'established');
-        await call.bye();
-        await until(() => call.state === 'terminated');
-      }
+      await callAndHangUp(alice, 'bob', 6);
       // Without the primary's plain bind first, this one's workers would join the group and take
       // part of the first server's traffic.
       const second = runServer(['--config', file, '--workers', '2', '--udp', `127.0.0.1:${port}`, '--no-http']);
